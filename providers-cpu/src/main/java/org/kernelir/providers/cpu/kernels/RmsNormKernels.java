@@ -1,0 +1,241 @@
+package org.kernelir.providers.cpu.kernels;
+
+import static org.kernelir.providers.cpu.kernels.Lanes.LANES;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * RMS normalization kernels: {@code rms_norm} and {@code fused_add_rms_norm} of the IR op set, without
+ * {@code variance_size}.
+ *
+ * <h2>Layout</h2>
+ * Every tensor is a row-major matrix of {@code rows x cols} elements of the given {@link ElemType}: the
+ * {@code cols} elements of a row are contiguous, row {@code r} starts at element {@code off + r * rowStride} of
+ * its segment, and all offsets and strides count elements, not bytes. Memory is little-endian and needs no
+ * alignment. Output rows must not overlap each other ({@code rowStride >= cols}); an output may alias an input
+ * exactly (same segment, offset and stride), which gives the in-place form, but must not overlap it otherwise.
+ *
+ * <h2>Arithmetic</h2>
+ * Everything is computed in f32 and rounded once, to nearest even, when stored. The sum of squares of a row is
+ * accumulated in f32 vector lanes (several independent accumulators), so its rounding differs from a sequential
+ * sum by a few ulp; the result meets the IR tolerances for rms_norm (f32 1e-5/1e-5, f16 1e-2/2e-3, bf16
+ * 1e-3/1.6e-2).
+ *
+ * <h2>Threads</h2>
+ * Rows are split across {@link RowScheduler}'s pool when the call is large enough, unless a segment is confined to
+ * the calling thread. All arguments are checked before anything is written.
+ */
+public final class RmsNormKernels {
+
+    private RmsNormKernels() {
+    }
+
+    /**
+     * {@code y = x * rsqrt(mean(x^2) + eps) * weight}, per row, in f32.
+     *
+     * @param t          element type of {@code x}, {@code weight} and {@code out}
+     * @param x          input, {@code rows x cols}
+     * @param xOff       element offset of row 0 of {@code x}
+     * @param xRowStride elements between the starts of consecutive rows of {@code x}
+     * @param weight     {@code cols} contiguous elements starting at {@code wOff}; {@code null} means all ones
+     * @param wOff       element offset of the weight (ignored when {@code weight} is null)
+     * @param out        output, {@code rows x cols}; may be {@code x} itself (same offset and stride)
+     * @param outOff     element offset of row 0 of {@code out}
+     * @param outRowStride elements between the starts of consecutive rows of {@code out}
+     * @param rows       number of rows (tokens)
+     * @param cols       elements per row (hidden size); the mean is over all of them
+     * @param eps        added to the mean square before the reciprocal square root
+     * @throws IndexOutOfBoundsException if a tensor does not fit its segment (nothing is written)
+     * @throws IllegalArgumentException  on negative sizes, offsets or strides, or overlapping output rows
+     */
+    public static void rmsNorm(ElemType t, MemorySegment x, long xOff, long xRowStride,
+                               MemorySegment weight, long wOff,
+                               MemorySegment out, long outOff, long outRowStride,
+                               int rows, int cols, float eps) {
+        int size = t.byteSize();
+        Checks.shape(rows, cols);
+        Checks.region("x", x, size, xOff, xRowStride, rows, cols);
+        if (weight != null) {
+            Checks.region("weight", weight, size, wOff, 0, 1, cols);
+        }
+        Checks.outputRegion("out", out, size, outOff, outRowStride, rows, cols);
+        RowScheduler.forRows(rows, 2L * cols * size, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                long xi = xOff + r * xRowStride;
+                float inv = inverseRms(sumOfSquares(t, x, xi, cols), cols, eps);
+                scale(t, x, xi, weight, wOff, inv, out, outOff + r * outRowStride, cols);
+            }
+        }, x, weight, out);
+    }
+
+    /**
+     * {@code r = x + residual} in f32, then {@code y = rms_norm(r)} (as {@link #rmsNorm}) and
+     * {@code residualOut = r} rounded to {@code t}. {@code y} is computed from the f32 sum, not from the rounded
+     * residual, as the op's reference does.
+     *
+     * <p>In-place use: {@code outY} may be {@code x} and {@code outResidual} may be {@code residual} (or the other
+     * way round), each with the same offset and stride.
+     *
+     * @param t element type of every tensor
+     * @param x first addend, {@code rows x cols}
+     * @param residual second addend, {@code rows x cols}
+     * @param weight {@code cols} contiguous elements, or {@code null} for all ones
+     * @param outY the normalized output, {@code rows x cols}
+     * @param outResidual the rounded sum, {@code rows x cols}
+     * @param rows number of rows (tokens)
+     * @param cols elements per row
+     * @param eps added to the mean square before the reciprocal square root
+     * @throws IndexOutOfBoundsException if a tensor does not fit its segment (nothing is written)
+     * @throws IllegalArgumentException  on negative sizes, offsets or strides, or overlapping output rows
+     */
+    public static void fusedAddRmsNorm(ElemType t, MemorySegment x, long xOff, long xRowStride,
+                                       MemorySegment residual, long rOff, long rRowStride,
+                                       MemorySegment weight, long wOff,
+                                       MemorySegment outY, long yOff, long yRowStride,
+                                       MemorySegment outResidual, long orOff, long orRowStride,
+                                       int rows, int cols, float eps) {
+        int size = t.byteSize();
+        Checks.shape(rows, cols);
+        Checks.region("x", x, size, xOff, xRowStride, rows, cols);
+        Checks.region("residual", residual, size, rOff, rRowStride, rows, cols);
+        if (weight != null) {
+            Checks.region("weight", weight, size, wOff, 0, 1, cols);
+        }
+        Checks.outputRegion("outY", outY, size, yOff, yRowStride, rows, cols);
+        Checks.outputRegion("outResidual", outResidual, size, orOff, orRowStride, rows, cols);
+        // Why two passes that both compute x + residual, instead of storing r in the first pass: in the in-place
+        // form the first pass would overwrite residual, and for f16/bf16 the stored (rounded) r is not the f32 r
+        // that y must be computed from. Recomputing keeps exact f32 semantics under any exact aliasing, needs no
+        // scratch buffer, and costs nothing measurable: the second pass re-reads a row that is still in L1/L2.
+        RowScheduler.forRows(rows, 4L * cols * size, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                long xi = xOff + r * xRowStride;
+                long ri = rOff + r * rRowStride;
+                float inv = inverseRms(sumOfSquaresOfSum(t, x, xi, residual, ri, cols), cols, eps);
+                addAndScale(t, x, xi, residual, ri, weight, wOff, inv,
+                        outY, yOff + r * yRowStride, outResidual, orOff + r * orRowStride, cols);
+            }
+        }, x, residual, weight, outY, outResidual);
+    }
+
+    /** rsqrt(mean + eps) in f32, the reciprocal square root correctly rounded (double, then one rounding). */
+    private static float inverseRms(float sumOfSquares, int cols, float eps) {
+        float meanSquarePlusEps = sumOfSquares / cols + eps;
+        return (float) (1.0 / Math.sqrt(meanSquarePlusEps));
+    }
+
+    /** Sum of x^2 over {@code n} elements; four accumulators hide the FMA latency. */
+    private static float sumOfSquares(ElemType t, MemorySegment x, long xi, int n) {
+        FloatVector a0 = FloatVector.zero(Lanes.F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int j = 0;
+        for (; j <= n - 4 * LANES; j += 4 * LANES) {
+            FloatVector v0 = Lanes.load(t, x, xi + j);
+            FloatVector v1 = Lanes.load(t, x, xi + j + LANES);
+            FloatVector v2 = Lanes.load(t, x, xi + j + 2 * LANES);
+            FloatVector v3 = Lanes.load(t, x, xi + j + 3 * LANES);
+            a0 = v0.fma(v0, a0);
+            a1 = v1.fma(v1, a1);
+            a2 = v2.fma(v2, a2);
+            a3 = v3.fma(v3, a3);
+        }
+        for (; j <= n - LANES; j += LANES) {
+            FloatVector v = Lanes.load(t, x, xi + j);
+            a0 = v.fma(v, a0);
+        }
+        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            float v = Lanes.get(t, x, xi + j);
+            sum = Math.fma(v, v, sum);
+        }
+        return sum;
+    }
+
+    /** Sum of (x + residual)^2 over {@code n} elements, the sum formed in f32. */
+    private static float sumOfSquaresOfSum(ElemType t, MemorySegment x, long xi, MemorySegment res, long ri, int n) {
+        FloatVector a0 = FloatVector.zero(Lanes.F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int j = 0;
+        for (; j <= n - 4 * LANES; j += 4 * LANES) {
+            FloatVector v0 = Lanes.load(t, x, xi + j).add(Lanes.load(t, res, ri + j));
+            FloatVector v1 = Lanes.load(t, x, xi + j + LANES).add(Lanes.load(t, res, ri + j + LANES));
+            FloatVector v2 = Lanes.load(t, x, xi + j + 2 * LANES).add(Lanes.load(t, res, ri + j + 2 * LANES));
+            FloatVector v3 = Lanes.load(t, x, xi + j + 3 * LANES).add(Lanes.load(t, res, ri + j + 3 * LANES));
+            a0 = v0.fma(v0, a0);
+            a1 = v1.fma(v1, a1);
+            a2 = v2.fma(v2, a2);
+            a3 = v3.fma(v3, a3);
+        }
+        for (; j <= n - LANES; j += LANES) {
+            FloatVector v = Lanes.load(t, x, xi + j).add(Lanes.load(t, res, ri + j));
+            a0 = v.fma(v, a0);
+        }
+        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            float v = Lanes.get(t, x, xi + j) + Lanes.get(t, res, ri + j);
+            sum = Math.fma(v, v, sum);
+        }
+        return sum;
+    }
+
+    /** out = x * inv (* w). Each element is read before it is written, so out may alias x. */
+    private static void scale(ElemType t, MemorySegment x, long xi, MemorySegment w, long wi, float inv,
+                              MemorySegment out, long oi, int n) {
+        int j = 0;
+        if (w == null) {
+            for (; j <= n - LANES; j += LANES) {
+                Lanes.store(t, Lanes.load(t, x, xi + j).mul(inv), out, oi + j);
+            }
+            for (; j < n; j++) {
+                Lanes.set(t, out, oi + j, Lanes.get(t, x, xi + j) * inv);
+            }
+        } else {
+            for (; j <= n - LANES; j += LANES) {
+                Lanes.store(t, Lanes.load(t, x, xi + j).mul(inv).mul(Lanes.load(t, w, wi + j)), out, oi + j);
+            }
+            for (; j < n; j++) {
+                Lanes.set(t, out, oi + j, Lanes.get(t, x, xi + j) * inv * Lanes.get(t, w, wi + j));
+            }
+        }
+    }
+
+    /**
+     * r = x + res; outRes = r; outY = r * inv (* w). Both inputs of an element are read before either output is
+     * written, so the outputs may alias the inputs.
+     */
+    private static void addAndScale(ElemType t, MemorySegment x, long xi, MemorySegment res, long ri,
+                                    MemorySegment w, long wi, float inv,
+                                    MemorySegment outY, long yi, MemorySegment outRes, long ori, int n) {
+        int j = 0;
+        if (w == null) {
+            for (; j <= n - LANES; j += LANES) {
+                FloatVector r = Lanes.load(t, x, xi + j).add(Lanes.load(t, res, ri + j));
+                Lanes.store(t, r, outRes, ori + j);
+                Lanes.store(t, r.mul(inv), outY, yi + j);
+            }
+        } else {
+            for (; j <= n - LANES; j += LANES) {
+                FloatVector r = Lanes.load(t, x, xi + j).add(Lanes.load(t, res, ri + j));
+                FloatVector wv = Lanes.load(t, w, wi + j);
+                Lanes.store(t, r, outRes, ori + j);
+                Lanes.store(t, r.mul(inv).mul(wv), outY, yi + j);
+            }
+        }
+        for (; j < n; j++) {
+            float r = Lanes.get(t, x, xi + j) + Lanes.get(t, res, ri + j);
+            float y = r * inv;
+            if (w != null) {
+                y *= Lanes.get(t, w, wi + j);
+            }
+            Lanes.set(t, outRes, ori + j, r);
+            Lanes.set(t, outY, yi + j, y);
+        }
+    }
+}
