@@ -76,6 +76,18 @@ public final class Literals {
         return Collections.unmodifiableList(out);
     }
 
+    /**
+     * Normalizes every element of {@code args} but leaves tensors ({@link org.kernelir.core.tensor.Tensor}) as
+     * they are, for eager calls.
+     */
+    public static List<Object> normalizeAllKeepingTensors(List<?> args) {
+        List<Object> out = new ArrayList<>(args.size());
+        for (Object a : args) {
+            out.add(a instanceof org.kernelir.core.tensor.Tensor ? a : normalize(a));
+        }
+        return out;
+    }
+
     /** Prints a canonical value as it reads in a graph listing. */
     public static String format(Object v) {
         return switch (v) {

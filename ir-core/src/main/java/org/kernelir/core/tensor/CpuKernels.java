@@ -86,7 +86,7 @@ final class CpuKernels {
             return switch (this) {
                 case EXP -> Math.exp(x);
                 case LOG -> Math.log(x);
-                case LOG2 -> Math.log(x) / Math.log(2.0);
+                case LOG2 -> SpecialFunctions.log2(x);
                 case SQRT -> Math.sqrt(x);
                 case RSQRT -> 1.0 / Math.sqrt(x);
                 case SIGMOID -> 1.0 / (1.0 + Math.exp(-x));

@@ -59,4 +59,13 @@ final class SpecialFunctions {
         }
         return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
     }
+
+    /** Base-2 logarithm, exact for powers of two (which the ue8m0 scale rounding relies on). */
+    static double log2(double x) {
+        if (x > 0 && !Double.isInfinite(x) && x >= Double.MIN_NORMAL
+                && (Double.doubleToRawLongBits(x) & 0x000F_FFFF_FFFF_FFFFL) == 0) {
+            return Math.getExponent(x);
+        }
+        return Math.log(x) / Math.log(2.0);
+    }
 }

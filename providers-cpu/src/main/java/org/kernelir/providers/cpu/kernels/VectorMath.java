@@ -63,15 +63,24 @@ final class VectorMath {
     private VectorMath() {
     }
 
+    /** A broadcast constant; the JIT hoists these out of the kernel loops. */
+    private static FloatVector c(float v) {
+        return FloatVector.broadcast(Lanes.F, v);
+    }
+
     /** e^x, about 1 ulp for x in [-87.3, 88]; saturates outside (see {@link #EXP_MIN}); NaN gives NaN. */
     static FloatVector exp(FloatVector x) {
         x = x.max(EXP_MIN).min(EXP_MAX);
         FloatVector shifted = x.fma(LOG2E, ROUND_SHIFTER);
         FloatVector k = shifted.sub(ROUND_SHIFTER);
-        FloatVector r = k.fma(-LN2_HI, x);
-        r = k.fma(-LN2_LO, r);
-        FloatVector q = r.fma(E4, E3).fma(r, E2).fma(r, E1).fma(r, E0);
-        FloatVector p = r.fma(r.fma(q, 1f), 1f);
+        FloatVector r = k.fma(c(-LN2_HI), x);
+        r = k.fma(c(-LN2_LO), r);
+        FloatVector q = r.fma(E4, E3);
+        q = q.fma(r, c(E2));
+        q = q.fma(r, c(E1));
+        q = q.fma(r, c(E0));
+        FloatVector one = FloatVector.broadcast(Lanes.F, 1f);
+        FloatVector p = r.fma(r.fma(q, one), one);
         // 2^k: the low bits of the shifted value are k (+ a multiple of 2^9 that the shift by 23 drops).
         IntVector scale = shifted.reinterpretAsInts().add(127 - ROUND_SHIFTER_BITS)
                 .lanewise(VectorOperators.LSHL, 23);
@@ -121,8 +130,8 @@ final class VectorMath {
     static FloatVector geluErf(FloatVector a) {
         FloatVector z = a.abs().mul(SQRT1_2);
         FloatVector t = FloatVector.broadcast(Lanes.F, 1f).div(z.fma(0.5f, 1f));
-        FloatVector poly = t.fma(P9, P8).fma(t, P7).fma(t, P6).fma(t, P5).fma(t, P4).fma(t, P3).fma(t, P2)
-                .fma(t, P1).fma(t, P0);
+        FloatVector poly = t.fma(P9, P8).fma(t, c(P7)).fma(t, c(P6)).fma(t, c(P5)).fma(t, c(P4)).fma(t, c(P3))
+                .fma(t, c(P2)).fma(t, c(P1)).fma(t, c(P0));
         FloatVector halfErfc = t.mul(0.5f).mul(exp(z.neg().fma(z, poly)));
         FloatVector phi = halfErfc.neg().add(1f).blend(halfErfc, a.compare(VectorOperators.LT, 0f));
         return a.mul(phi);

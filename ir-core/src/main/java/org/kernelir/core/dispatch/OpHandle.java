@@ -1,0 +1,128 @@
+package org.kernelir.core.dispatch;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.kernelir.core.graph.Literals;
+import org.kernelir.core.op.CallArgs;
+import org.kernelir.core.op.OpDef;
+import org.kernelir.core.provider.Implementation;
+import org.kernelir.core.tensor.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Eager dispatch of one op through one {@link Dispatcher}. Keep the handle: its calls resolve the priority
+ * once per change of priorities or providers, and otherwise only walk a small array.
+ *
+ * @param <F> the op's functional interface
+ */
+public final class OpHandle<F> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OpHandle.class);
+
+    private record Resolved<F>(long stamp, Implementation<F>[] candidates) {
+    }
+
+    private final OpDef<F> op;
+    private final Dispatcher dispatcher;
+    private volatile Resolved<F> resolved;
+
+    OpHandle(OpDef<F> op, Dispatcher dispatcher) {
+        this.op = op;
+        this.dispatcher = dispatcher;
+    }
+
+    public OpDef<F> op() {
+        return op;
+    }
+
+    /** The filtered priority list of this op, ending with an implementation that supports all arguments. */
+    public List<Implementation<F>> candidates() {
+        return List.of(candidateArray());
+    }
+
+    private Implementation<F>[] candidateArray() {
+        Resolved<F> r = resolved;
+        long stamp = dispatcher.stamp();
+        if (r == null || r.stamp != stamp) {
+            r = new Resolved<>(stamp, dispatcher.resolve(op));
+            resolved = r;
+        }
+        return r.candidates;
+    }
+
+    /**
+     * The implementation that handles {@code args}: the first candidate whose {@code supports} accepts them. A
+     * {@code supports} rule that throws is skipped with a warning naming its provider.
+     */
+    public Implementation<F> select(CallArgs args) {
+        Implementation<F>[] c = candidateArray();
+        for (Implementation<F> impl : c) {
+            if (impl.supportsAll()) {
+                return impl;
+            }
+            boolean ok;
+            try {
+                ok = impl.supportsRule().test(args);
+            } catch (RuntimeException e) {
+                dispatcher.warnOnce("supports:" + impl.provider() + ":" + op.name(), "provider {}: supports() of op {} "
+                        + "threw {}; skipping it", impl.provider(), op.name(), e.toString());
+                continue;
+            }
+            if (ok) {
+                return impl;
+            }
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("op {}: provider {} does not support {}", op.name(), impl.provider(), args);
+            }
+        }
+        throw new IllegalStateException("op " + op.name() + ": no candidate accepted " + args
+                + " although the list ends with native");
+    }
+
+    /**
+     * Calls the op's default (functional) overload eagerly: inputs are never modified. When the selected
+     * implementation works in place, the activations are cloned first.
+     *
+     * @return a {@link Tensor}, or a {@link org.kernelir.core.op.TensorPair} for two-result ops
+     */
+    public Object call(Object... args) {
+        CallArgs a = bind(args);
+        Implementation<F> impl = select(a);
+        if (impl.isInplace()) {
+            a = cloneActivations(op, a);
+        }
+        return op.invoker().invoke(impl.fn(), a);
+    }
+
+    /**
+     * Calls the {@code maybe_inplace} overload eagerly: the implementation may write its results into the
+     * activation inputs. Always use the returned tensors.
+     */
+    public Object callMaybeInplace(Object... args) {
+        if (!op.allowInplace()) {
+            throw new IllegalArgumentException("op " + op.name() + " does not allow inplace; call its default overload");
+        }
+        CallArgs a = bind(args);
+        return op.invoker().invoke(select(a).fn(), a);
+    }
+
+    private CallArgs bind(Object[] args) {
+        List<Object> values = new ArrayList<>(args.length);
+        for (Object v : args) {
+            values.add(v instanceof Tensor ? v : Literals.normalize(v));
+        }
+        return new CallArgs(op.schema().bind("op " + op.name(), values));
+    }
+
+    static CallArgs cloneActivations(OpDef<?> op, CallArgs a) {
+        Object[] v = a.values().toArray();
+        for (int i : op.activations()) {
+            if (v[i] instanceof Tensor t) {
+                v[i] = t.cloneTensor();
+            }
+        }
+        return new CallArgs(Arrays.asList(v));
+    }
+}

@@ -1,0 +1,24 @@
+package org.kernelir.core.provider;
+
+import org.kernelir.core.kernel.KernelDef;
+
+/** What a {@link KernelProvider} declares itself through, once, when it is registered. */
+public interface ProviderContext {
+
+    /**
+     * Adds an implementation of an IR op.
+     *
+     * @throws IllegalArgumentException if the op is unknown, the provider already implements it (in the same
+     *                                  mode), or an inplace implementation targets an op that does not allow it
+     */
+    void implement(Implementation<?> implementation);
+
+    /**
+     * Adds a kernel op: a callable whose target namespace is the provider's name, with a meta function and a
+     * kernel. Implementations call it through {@link org.kernelir.core.tensor.Tensor#call}; traced, it becomes
+     * one node of the replacement graph.
+     *
+     * @throws IllegalArgumentException if the namespace is not the provider's name or the target is taken
+     */
+    void kernel(KernelDef kernel);
+}

@@ -1,0 +1,33 @@
+package org.kernelir.core.provider;
+
+import java.util.List;
+import java.util.Map;
+import org.kernelir.core.graph.Target;
+import org.kernelir.core.kernel.KernelDef;
+
+/**
+ * A provider as the registry holds it: its identity, availability, implementations (by op name) and kernel
+ * ops. The pseudo-provider {@code native} appears here too, with the native implementation of every op.
+ *
+ * @param identity        who it is
+ * @param availability    whether it can run here
+ * @param implementations its implementations, by op name
+ * @param kernels         its kernel ops, by target
+ */
+public record RegisteredProvider(ProviderIdentity identity, Availability availability,
+        Map<String, Implementation<?>> implementations, Map<Target, KernelDef> kernels) {
+
+    public RegisteredProvider {
+        implementations = Map.copyOf(implementations);
+        kernels = Map.copyOf(kernels);
+    }
+
+    public String name() {
+        return identity.name();
+    }
+
+    /** The names of the ops it implements, sorted. */
+    public List<String> opNames() {
+        return implementations.keySet().stream().sorted().toList();
+    }
+}
