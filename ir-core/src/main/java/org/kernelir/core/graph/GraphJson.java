@@ -361,6 +361,10 @@ public final class GraphJson {
         private boolean node(JsonNode json, String path) {
             object(json, path, "a node");
             String op = text(required(json, path, "op"), path + ".op", "op");
+            if (!Set.of("placeholder", "call", "output").contains(op)) {
+                throw fail(path + ".op", "node " + json.path("name").asText(path) + " has unknown op \"" + op
+                        + "\"; expected \"placeholder\", \"call\" or \"output\"");
+            }
             if (op.equals("output")) {
                 members(json, path, "the output node", Set.of("name", "op", "args"));
                 JsonNode name = json.get("name");
@@ -385,32 +389,27 @@ public final class GraphJson {
                         + definedAt.get(name));
             }
             definedAt.put(name, path);
-            switch (op) {
-                case "placeholder" -> {
-                    members(json, path, who, Set.of("name", "op", "meta"));
-                    NodeMeta meta = requiredMeta(json, path);
-                    if (!(meta instanceof TensorMeta t)) {
-                        throw fail(path + ".meta", who + ": a placeholder's meta must be a tensor, not a tuple");
-                    }
-                    build(path, () -> builder.placeholder(name, t));
+            if (op.equals("placeholder")) {
+                members(json, path, who, Set.of("name", "op", "meta"));
+                NodeMeta meta = requiredMeta(json, path);
+                if (!(meta instanceof TensorMeta t)) {
+                    throw fail(path + ".meta", who + ": a placeholder's meta must be a tensor, not a tuple");
                 }
-                case "call" -> {
-                    members(json, path, who, Set.of("name", "op", "target", "args", "meta"));
-                    String text = text(required(json, path, "target"), path + ".target", "a target");
-                    Target target;
-                    try {
-                        target = Target.parse(text);
-                    } catch (IllegalArgumentException e) {
-                        throw fail(path + ".target", who + ": " + e.getMessage());
-                    }
-                    who = "node " + name + " (" + target + ")";
-                    List<Object> args = args(json, path);
-                    NodeMeta meta = requiredMeta(json, path);
-                    build(path, () -> builder.call(name, target, args, meta));
-                }
-                default -> throw fail(path + ".op", who + " has unknown op \"" + op
-                        + "\"; expected \"placeholder\", \"call\" or \"output\"");
+                build(path, () -> builder.placeholder(name, t));
+                return false;
             }
+            members(json, path, who, Set.of("name", "op", "target", "args", "meta"));
+            String text = text(required(json, path, "target"), path + ".target", "a target");
+            Target target;
+            try {
+                target = Target.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw fail(path + ".target", who + ": " + e.getMessage());
+            }
+            who = "node " + name + " (" + target + ")";
+            List<Object> args = args(json, path);
+            NodeMeta meta = requiredMeta(json, path);
+            build(path, () -> builder.call(name, target, args, meta));
             return false;
         }
 

@@ -58,7 +58,7 @@ final class CpuKernels {
                     }
                     yield a / b;
                 }
-                case POW -> (long) Math.pow(a, b);
+                case POW -> integerPower(a, b);
                 case MAX -> Math.max(a, b);
                 case MIN -> Math.min(a, b);
                 case EQ -> a == b ? 1 : 0;
@@ -69,6 +69,23 @@ final class CpuKernels {
                 case GE -> a >= b ? 1 : 0;
             };
         }
+    }
+
+    /** {@code base^exponent} by repeated squaring, wrapping like the other integer operations. */
+    static long integerPower(long base, long exponent) {
+        if (exponent < 0) {
+            throw new ArithmeticException("integer " + base + " to the negative power " + exponent
+                    + "; cast to a floating dtype first");
+        }
+        long result = 1;
+        long b = base;
+        for (long e = exponent; e > 0; e >>= 1) {
+            if ((e & 1) != 0) {
+                result *= b;
+            }
+            b *= b;
+        }
+        return result;
     }
 
     enum UnaryOp {
@@ -96,6 +113,16 @@ final class CpuKernels {
                 case NEG -> -x;
                 case CEIL -> Math.ceil(x);
                 case FLOOR -> Math.floor(x);
+            };
+        }
+
+        /** The ops that keep integers, on integers, exactly (two's complement: {@code -MIN == MIN}). */
+        long applyLong(long x) {
+            return switch (this) {
+                case ABS -> Math.abs(x);
+                case NEG -> -x;
+                case CEIL, FLOOR -> x;
+                default -> throw new IllegalStateException(this + " does not keep integers");
             };
         }
     }
@@ -130,10 +157,25 @@ final class CpuKernels {
 
     /** The elements of an integer tensor in row-major order, exactly. */
     static long[] gatherLong(CpuTensor t) {
-        long[] shape = t.sizes();
-        long[] out = new long[Math.toIntExact(t.numel())];
+        return gatherLong(t, t.sizes());
+    }
+
+    /** The elements of an integer tensor broadcast to {@code outShape}, row-major, exactly. */
+    static long[] gatherLong(CpuTensor t, long[] outShape) {
+        long[] out = new long[Math.toIntExact(CpuTensor.numel(outShape))];
         MemorySegment seg = t.segment();
-        forEachOffset(shape, t.strides(), t.offset(), (i, off) -> out[(int) i] = Storage.loadLong(seg, t.dtype(), off));
+        DType dt = t.dtype();
+        forEachOffset(outShape, broadcastStrides(t, outShape), t.offset(),
+                (i, off) -> out[(int) i] = Storage.loadLong(seg, dt, off));
+        return out;
+    }
+
+    /** Writes row-major integer {@code values} into the contiguous tensor {@code dst}, exactly. */
+    private static CpuTensor fromLongs(DType dtype, long[] shape, long[] values) {
+        CpuTensor out = CpuTensor.zeros(dtype, shape);
+        for (int i = 0; i < values.length; i++) {
+            Storage.storeLong(out.segment(), dtype, i, values[i]);
+        }
         return out;
     }
 
@@ -283,19 +325,24 @@ final class CpuKernels {
     }
 
     private static long[] longOperand(Object v, long[] shape) {
-        long[] out = new long[Math.toIntExact(CpuTensor.numel(shape))];
         if (v instanceof CpuTensor t) {
-            long[] st = broadcastStrides(t, shape);
-            forEachOffset(shape, st, t.offset(), (i, off) -> out[(int) i] = Storage.loadLong(t.segment(), t.dtype(), off));
-        } else {
-            Arrays.fill(out, v instanceof Boolean b ? (b ? 1 : 0) : (Long) v);
+            return gatherLong(t, shape);
         }
+        long[] out = new long[Math.toIntExact(CpuTensor.numel(shape))];
+        Arrays.fill(out, v instanceof Boolean b ? (b ? 1 : 0) : (Long) v);
         return out;
     }
 
     static Object unary(UnaryOp op, List<Object> a) {
         CpuTensor x = (CpuTensor) a.get(0);
         DType result = x.dtype().isFloatingPoint() || op.keepsIntegers ? x.dtype() : DType.F32;
+        if (!result.isFloatingPoint()) {
+            long[] v = gatherLong(x);
+            for (int i = 0; i < v.length; i++) {
+                v[i] = op.applyLong(v[i]);
+            }
+            return fromLongs(result, x.sizes(), v);
+        }
         double[] v = gather(x, x.sizes());
         for (int i = 0; i < v.length; i++) {
             v[i] = op.apply(v[i]);
@@ -307,6 +354,19 @@ final class CpuKernels {
         CpuTensor x = (CpuTensor) a.get(0);
         Double lo = a.get(1) == null ? null : ((Number) a.get(1)).doubleValue();
         Double hi = a.get(2) == null ? null : ((Number) a.get(2)).doubleValue();
+        if (!x.dtype().isFloatingPoint()) {
+            // Integers clamp exactly: to the integers inside [lo, hi].
+            long[] v = gatherLong(x);
+            for (int i = 0; i < v.length; i++) {
+                if (lo != null) {
+                    v[i] = Math.max(v[i], (long) Math.ceil(lo));
+                }
+                if (hi != null) {
+                    v[i] = Math.min(v[i], (long) Math.floor(hi));
+                }
+            }
+            return fromLongs(x.dtype(), x.sizes(), v);
+        }
         double[] v = gather(x, x.sizes());
         for (int i = 0; i < v.length; i++) {
             if (lo != null && v[i] < lo) {
@@ -324,6 +384,15 @@ final class CpuKernels {
         TensorMeta m = (TensorMeta) Prims.WHERE.meta().infer(List.of(c.meta(), metaOrScalar(a.get(1)),
                 metaOrScalar(a.get(2))));
         long[] shape = constantSizes(m.shape());
+        if (!m.dtype().isFloatingPoint()) {
+            long[] cl = gatherLong(c, shape);
+            long[] xl = longOperand(a.get(1), shape);
+            long[] yl = longOperand(a.get(2), shape);
+            for (int i = 0; i < cl.length; i++) {
+                cl[i] = cl[i] != 0 ? xl[i] : yl[i];
+            }
+            return fromLongs(m.dtype(), shape, cl);
+        }
         double[] cv = gather(c, shape);
         double[] xv = operand(a.get(1), shape);
         double[] yv = operand(a.get(2), shape);
@@ -336,13 +405,8 @@ final class CpuKernels {
     static Object cast(List<Object> a) {
         CpuTensor x = (CpuTensor) a.get(0);
         DType to = (DType) a.get(1);
-        if (!x.dtype().isFloatingPoint() && !to.isFloatingPoint()) {
-            long[] v = gatherLong(x);
-            CpuTensor out = CpuTensor.zeros(to, x.sizes());
-            for (int i = 0; i < v.length; i++) {
-                Storage.storeLong(out.segment(), to, i, v[i]);
-            }
-            return out;
+        if (!x.dtype().isFloatingPoint()) {
+            return fromLongs(to, x.sizes(), gatherLong(x));
         }
         return fromDoubles(to, x.sizes(), gather(x, x.sizes()));
     }
@@ -351,6 +415,10 @@ final class CpuKernels {
 
     static Object reduce(Reduction r, List<Object> a) {
         CpuTensor x = (CpuTensor) a.get(0);
+        boolean integral = !x.dtype().isFloatingPoint();
+        if (r == Reduction.MEAN && integral) {
+            throw new IllegalArgumentException("mean of a " + x.dtype() + " tensor; cast it to a floating dtype first");
+        }
         int[] dims = ShapeRules.reductionDims(x.sizes().length, (List<?>) a.get(1));
         boolean keepdim = (Boolean) a.get(2);
         long[] sizes = x.sizes();
@@ -376,22 +444,37 @@ final class CpuKernels {
             pStrides[k++] = strides[d];
             inner *= sizes[d];
         }
-        double[] v = gather(x.view(pShape, pStrides, x.offset()), pShape);
-        int rows = inner == 0 ? 0 : (int) (v.length / inner);
-        if (inner == 0) {
-            rows = (int) CpuTensor.numel(outShape.stream().mapToLong(Long::longValue).toArray());
+        long[] out = outShape.stream().mapToLong(Long::longValue).toArray();
+        int rows = Math.toIntExact(CpuTensor.numel(out));
+        CpuTensor permuted = x.view(pShape, pStrides, x.offset());
+        if (integral) {
+            // Exact: sums wrap like Java longs, and i64 values above 2^53 keep every bit.
+            long[] v = gatherLong(permuted, pShape);
+            long[] acc = new long[rows];
+            for (int row = 0; row < rows; row++) {
+                long m = Long.MIN_VALUE;
+                long sum = 0;
+                for (long j = 0; j < inner; j++) {
+                    long e = v[(int) (row * inner + j)];
+                    sum += e;
+                    m = Math.max(m, e);
+                }
+                acc[row] = r == Reduction.SUM ? sum : m;
+            }
+            return fromLongs(r == Reduction.SUM ? DType.I64 : x.dtype(), out, acc);
         }
-        double[] out = new double[rows];
+        double[] v = gather(permuted, pShape);
+        double[] acc = new double[rows];
         for (int row = 0; row < rows; row++) {
-            double acc = r == Reduction.AMAX ? Double.NEGATIVE_INFINITY : 0.0;
+            double value = r == Reduction.AMAX ? Double.NEGATIVE_INFINITY : 0.0;
             for (long j = 0; j < inner; j++) {
                 double e = v[(int) (row * inner + j)];
-                acc = r == Reduction.AMAX ? (Double.isNaN(e) || Double.isNaN(acc) ? Double.NaN : Math.max(acc, e)) : acc + e;
+                value = r == Reduction.AMAX ? (Double.isNaN(e) || Double.isNaN(value) ? Double.NaN : Math.max(value, e))
+                        : value + e;
             }
-            out[row] = r == Reduction.MEAN ? acc / inner : acc;
+            acc[row] = r == Reduction.MEAN ? value / inner : value;
         }
-        DType dt = r == Reduction.SUM && !x.dtype().isFloatingPoint() ? DType.I64 : x.dtype();
-        return fromDoubles(dt, outShape.stream().mapToLong(Long::longValue).toArray(), out);
+        return fromDoubles(x.dtype(), out, acc);
     }
 
     // ---- linear algebra -----------------------------------------------------------------------------------
@@ -419,10 +502,8 @@ final class CpuKernels {
             int oo = (int) (b * mm * nn);
             for (int i = 0; i < mm; i++) {
                 for (int p = 0; p < kk; p++) {
+                    // No shortcut for xip == 0: 0 * inf and 0 * NaN must give NaN.
                     double xip = xv[xo + (int) (i * kk) + p];
-                    if (xip == 0) {
-                        continue;
-                    }
                     int yr = yo + (int) (p * nn);
                     int or = oo + (int) (i * nn);
                     for (int j = 0; j < nn; j++) {
@@ -482,7 +563,7 @@ final class CpuKernels {
         for (Object o : ts) {
             CpuTensor t = (CpuTensor) o;
             CpuTensor part = (CpuTensor) narrow(List.of(out, (long) d, start, t.sizeAt(d)));
-            copyInto(List.of(part, t));
+            copyElements(part, t);
             start += t.sizeAt(d);
         }
         return out;
@@ -490,6 +571,7 @@ final class CpuKernels {
 
     static Object indexSelect(List<Object> a) {
         CpuTensor x = (CpuTensor) a.get(0);
+        Prims.INDEX_SELECT.meta().infer(List.of(x.meta(), a.get(1), ((CpuTensor) a.get(2)).meta())); // checks the index
         int d = x.meta().normalizeDim((int) (long) (Long) a.get(1));
         long[] idx = gatherLong((CpuTensor) a.get(2));
         long[] shape = x.sizes();
@@ -502,7 +584,7 @@ final class CpuKernels {
             }
             CpuTensor src = (CpuTensor) narrow(List.of(x, (long) d, idx[i], 1L));
             CpuTensor dst = (CpuTensor) narrow(List.of(out, (long) d, (long) i, 1L));
-            copyInto(List.of(dst, src));
+            copyElements(dst, src);
         }
         return out;
     }
@@ -515,7 +597,7 @@ final class CpuKernels {
         requireCpu((String) a.get(3));
         double value = ((Number) a.get(1)).doubleValue();
         CpuTensor out = CpuTensor.zeros(dt, shape);
-        if (value != 0) {
+        if (Double.doubleToRawLongBits(value) != 0) { // zeros are already there, but -0.0 is not
             long n = out.numel();
             for (long i = 0; i < n; i++) {
                 Storage.store(out.segment(), dt, i, value);
@@ -538,14 +620,26 @@ final class CpuKernels {
     static Object cloneKernel(List<Object> a) {
         CpuTensor x = (CpuTensor) a.get(0);
         CpuTensor out = CpuTensor.zeros(x.dtype(), x.sizes());
-        copyInto(List.of(out, x));
+        copyElements(out, x);
         return out;
     }
 
-    /** Writes {@code src} into {@code dst} and returns {@code dst}; exact for equal dtypes. */
+    /**
+     * The {@code copy_} kernel: writes {@code src} (broadcast, converted) into {@code dst} and returns {@code dst}.
+     * A source that shares memory with the destination is read completely before anything is written.
+     */
     static Object copyInto(List<Object> a) {
         CpuTensor dst = (CpuTensor) a.get(0);
         CpuTensor src = (CpuTensor) a.get(1);
+        Prims.COPY_.meta().infer(List.of(dst.meta(), src.meta())); // checks that src broadcasts to dst
+        if (src.segment().asOverlappingSlice(dst.segment()).isPresent()) {
+            src = (CpuTensor) cloneKernel(List.of(src));
+        }
+        return copyElements(dst, src);
+    }
+
+    /** Writes {@code src} (broadcast to {@code dst}'s shape, converted) into {@code dst}; exact for equal dtypes. */
+    private static CpuTensor copyElements(CpuTensor dst, CpuTensor src) {
         long[] shape = dst.sizes();
         if (src.dtype() == dst.dtype()) {
             int es = src.dtype().byteSize();
@@ -558,10 +652,8 @@ final class CpuKernels {
                     (i, off) -> MemorySegment.copy(s, srcOffsets[(int) i] * es, d, off * es, es));
             return dst;
         }
-        if (!src.dtype().isFloatingPoint() && !dst.dtype().isFloatingPoint()) {
-            long[] st = broadcastStrides(src, shape);
-            long[] vals = new long[Math.toIntExact(CpuTensor.numel(shape))];
-            forEachOffset(shape, st, src.offset(), (i, off) -> vals[(int) i] = Storage.loadLong(src.segment(), src.dtype(), off));
+        if (!src.dtype().isFloatingPoint()) {
+            long[] vals = gatherLong(src, shape);
             forEachOffset(shape, dst.strides(), dst.offset(),
                     (i, off) -> Storage.storeLong(dst.segment(), dst.dtype(), off, vals[(int) i]));
             return dst;

@@ -252,6 +252,7 @@ public final class CpuTensor implements Tensor {
 
     private static Object normalizeEager(KernelDef kernel, Object a) {
         return switch (a) {
+            case null -> null;
             case CpuTensor t -> t;
             case Tensor t -> throw new IllegalArgumentException(kernel.target() + " was given " + t
                     + ", which is not a CPU tensor; eager calls take CpuTensors only (a traced tensor cannot be "

@@ -138,7 +138,7 @@ public final class Prims {
 
     /** {@code clone(x)}: a contiguous copy. */
     public static final KernelDef CLONE = def("clone", schema(1, p("x", TENSOR)),
-            a -> t(a, 0).contiguous(), CpuKernels::cloneKernel);
+            a -> contiguousLike(t(a, 0)), CpuKernels::cloneKernel);
 
     /** {@code copy_(dst, src)}: writes {@code src} into {@code dst} in place and returns {@code dst}. */
     public static final KernelDef COPY_ = new KernelDef(Target.of(NAMESPACE, "copy_"),
@@ -174,8 +174,9 @@ public final class Prims {
         return (TensorMeta) a.get(i);
     }
 
+    /** Packed row-major strides, as the CPU kernels allocate (even for size-1 dimensions, which any stride fits). */
     private static TensorMeta contiguousLike(TensorMeta m) {
-        return m.contiguous();
+        return m.withShape(m.shape());
     }
 
     static DType binaryResultType(Object x, Object y, boolean comparison) {

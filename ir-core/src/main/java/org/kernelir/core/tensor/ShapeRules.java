@@ -30,9 +30,15 @@ final class ShapeRules {
         return List.of(out);
     }
 
-    /** Normalized, sorted, distinct reduction dimensions. */
+    /**
+     * Normalized, sorted, distinct reduction dimensions. A rank-0 tensor has nothing to reduce: it accepts no
+     * dimension, or dimension 0 (or -1), and the result is empty (the reduction is the identity).
+     */
     static int[] reductionDims(int rank, List<?> dims) {
         if (dims.isEmpty()) {
+            if (rank == 0) {
+                return new int[0];
+            }
             throw new IllegalArgumentException("a reduction needs at least one dimension");
         }
         int[] out = new int[dims.size()];
@@ -50,7 +56,7 @@ final class ShapeRules {
                 throw new IllegalArgumentException("reduction dimension " + out[i] + " given twice");
             }
         }
-        return out;
+        return rank == 0 ? new int[0] : out;
     }
 
     static List<Dim> reduced(List<Dim> shape, int[] dims, boolean keepdim) {

@@ -10,8 +10,8 @@ final class SpecialFunctions {
 
     /** The error function. */
     static double erf(double x) {
-        if (Double.isNaN(x)) {
-            return x;
+        if (Double.isNaN(x) || x == 0) {
+            return x; // erf is odd: erf(-0.0) is -0.0, which the series below would lose
         }
         double ax = Math.abs(x);
         if (ax < 2.5) {

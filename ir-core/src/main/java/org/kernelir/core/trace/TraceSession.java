@@ -3,6 +3,7 @@ package org.kernelir.core.trace;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Literals;
 import org.kernelir.core.graph.Node;
@@ -35,7 +36,15 @@ final class TraceSession implements TensorBackend {
         }
         String who = kernel.target().toString();
         List<Object> bound = kernel.schema().bind(who, nodeArgs);
-        NodeMeta meta = kernel.meta().infer(metaArgs(bound));
+        List<Object> metaArgs = metaArgs(bound);
+        NodeMeta meta;
+        try {
+            meta = kernel.meta().infer(metaArgs);
+        } catch (RuntimeException e) {
+            // Name the call: the meta function only knows shapes, not which line of the traced code it serves.
+            throw new IllegalArgumentException(who + "(" + metaArgs.stream().map(Literals::format)
+                    .collect(Collectors.joining(", ")) + ") while tracing: " + e.getMessage(), e);
+        }
         Node node = builder.call(kernel.target(), bound, meta);
         for (int i : kernel.mutates()) {
             if (args.get(i) instanceof TracedTensor t) {

@@ -133,7 +133,7 @@ class GraphVerifierTest {
             b.call("plain", Prims.GETITEM.target(), List.of(x, 0L), F32_4x8);
         });
         assertEquals(List.of(
-                "node pair (test::split): recorded metadata [f32[4, 8], None] disagrees with [f32[4, 8], f16[4, 8]], "
+                "node pair (test::split): recorded metadata [f32[4, 8], null] disagrees with [f32[4, 8], f16[4, 8]], "
                         + "computed from the arguments' metadata",
                 "node wrong (prim::getitem): recorded metadata f16[4, 8] disagrees with f32[4, 8], computed from the "
                         + "arguments' metadata",

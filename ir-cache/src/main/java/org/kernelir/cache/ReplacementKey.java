@@ -1,0 +1,51 @@
+package org.kernelir.cache;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
+import org.kernelir.core.op.OpDef;
+import org.kernelir.core.provider.Fingerprints;
+import org.kernelir.core.provider.ProviderIdentity;
+
+/**
+ * What a traced replacement graph is keyed by: the op and overload, the implementing provider's identity
+ * (name, source, plugin id and version, code fingerprint), the canonical argument signature, and the version
+ * of kernel-ir's graph format. Never a function reference or a class, so a key is stable across processes and
+ * holds nothing that keeps a plugin's class loader alive.
+ *
+ * @param op            the op's name
+ * @param overload      {@code "default"} or {@code "maybe_inplace"}
+ * @param provider      the provider's identity
+ * @param signature     the canonical argument signature
+ * @param formatVersion the graph format version the entry was written with
+ */
+public record ReplacementKey(String op, String overload, ProviderIdentity provider, ArgSignature signature,
+        int formatVersion) {
+
+    /** The graph format version of this kernel-ir. */
+    public static final int FORMAT_VERSION = 1;
+
+    public ReplacementKey {
+        Objects.requireNonNull(op, "op");
+        Objects.requireNonNull(overload, "overload");
+        Objects.requireNonNull(provider, "provider");
+        Objects.requireNonNull(signature, "signature");
+    }
+
+    /** The key of tracing {@code op}'s implementation by {@code provider} for {@code metaArgs}. */
+    public static ReplacementKey of(OpDef<?> op, boolean functional, ProviderIdentity provider, List<Object> metaArgs) {
+        return new ReplacementKey(op.name(), functional ? "default" : OpDef.MAYBE_INPLACE, provider,
+                ArgSignature.of(metaArgs), FORMAT_VERSION);
+    }
+
+    /** The whole key as canonical text; equal keys have equal text. */
+    public String text() {
+        return "kernel-ir replacement\nformat " + formatVersion + "\nop " + op + "." + overload + "\nprovider "
+                + provider.key() + "\nargs " + signature.text() + "\n";
+    }
+
+    /** SHA-256 (hex) of {@link #text()}: the disk tier's file name. */
+    public String hash() {
+        return Fingerprints.sha256Bytes(text().getBytes(StandardCharsets.UTF_8));
+    }
+}
