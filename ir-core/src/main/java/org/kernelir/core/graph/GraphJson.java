@@ -37,7 +37,7 @@ import org.kernelir.core.tensor.TensorMeta;
 import org.kernelir.core.tensor.TupleMeta;
 
 /**
- * The JSON form of a {@link Graph}, version {@value #VERSION}:
+ * The JSON form of a {@link Graph}, version {@value #VERSION} (the long node line is wrapped here):
  *
  * <pre>{@code
  * {
@@ -66,8 +66,9 @@ import org.kernelir.core.tensor.TupleMeta;
  * ASCII, diffs well, and any Java string survives. {@code read(write(g)).equals(g)} holds for every graph, and
  * writing is deterministic.
  *
- * <p>Reading checks the whole document and throws a {@link GraphFormatException} at the first problem, naming
- * the node, the line and column, the JSON path and the reason; no partially read graph is ever returned.
+ * <p>Reading is strict (unknown members are errors, so a misspelled key is not silently dropped) and stops at
+ * the first problem with a {@link GraphFormatException} that names the node, the line and column, the JSON path
+ * and the reason; no partially read graph is ever returned.
  */
 public final class GraphJson {
 

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.kernel.KernelCatalog;
@@ -33,7 +35,7 @@ class GraphVerifierTest {
 
     private static final KernelCatalog PRIMS = KernelCatalog.of(Prims.all());
     private static final KernelCatalog WITH_SPLIT = KernelCatalog.chain(PRIMS,
-            t -> t.equals(SPLIT.target()) ? java.util.Optional.of(SPLIT) : java.util.Optional.empty());
+            t -> t.equals(SPLIT.target()) ? Optional.of(SPLIT) : Optional.empty());
 
     @Test
     void tracedGraphsVerify() {
@@ -55,7 +57,7 @@ class GraphVerifierTest {
         assertDoesNotThrow(() -> GraphVerifier.verify(GraphJson.read(GraphJson.write(GraphJsonTest.traced())), PRIMS));
     }
 
-    private static List<String> problemsOf(java.util.function.BiConsumer<Graph.Builder, Node> calls) {
+    private static List<String> problemsOf(BiConsumer<Graph.Builder, Node> calls) {
         Graph.Builder b = Graph.builder("bad");
         Node x = b.placeholder("x", F32_4x8);
         calls.accept(b, x);
