@@ -9,7 +9,7 @@ package org.kernelir.cache;
  * @param traces     replacements traced (a miss traces once even when several threads ask at once)
  * @param traceNanos time spent tracing
  * @param evictions  entries evicted from the memory tier
- * @param diskErrors corrupt or unreadable disk entries discarded
+ * @param diskErrors corrupt, unreadable or mismatching disk entries discarded, and disk writes that failed
  */
 public record CacheStats(long hits, long diskHits, long misses, long traces, long traceNanos, long evictions,
         long diskErrors) {

@@ -1,9 +1,9 @@
 package org.kernelir.core.dispatch;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.kernelir.core.graph.Literals;
+import org.kernelir.core.kernel.Param;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.provider.Implementation;
@@ -83,17 +83,39 @@ public final class OpHandle<F> {
 
     /**
      * Calls the op's default (functional) overload eagerly: inputs are never modified. When the selected
-     * implementation works in place, the activations are cloned first.
+     * implementation works in place, the activations are cloned first. Omitted trailing arguments take their
+     * defaults.
      *
      * @return a {@link Tensor}, or a {@link org.kernelir.core.op.TensorPair} for two-result ops
+     * @throws IllegalArgumentException when the arguments do not fit the op's schema
      */
     public Object call(Object... args) {
-        CallArgs a = bind(args);
-        Implementation<F> impl = select(a);
-        if (impl.isInplace()) {
-            a = cloneActivations(op, a);
-        }
-        return op.invoker().invoke(impl.fn(), a);
+        return invoke(CallArgs.wrap(args), true);
+    }
+
+    /** {@link #call(Object...)} with one argument, without a varargs array. */
+    public Object call(Object a0) {
+        return invoke(CallArgs.of(a0), true);
+    }
+
+    /** {@link #call(Object...)} with two arguments, without a varargs array. */
+    public Object call(Object a0, Object a1) {
+        return invoke(CallArgs.of(a0, a1), true);
+    }
+
+    /** {@link #call(Object...)} with three arguments, without a varargs array. */
+    public Object call(Object a0, Object a1, Object a2) {
+        return invoke(CallArgs.of(a0, a1, a2), true);
+    }
+
+    /** {@link #call(Object...)} with four arguments, without a varargs array. */
+    public Object call(Object a0, Object a1, Object a2, Object a3) {
+        return invoke(CallArgs.of(a0, a1, a2, a3), true);
+    }
+
+    /** {@link #call(Object...)} with five arguments, without a varargs array. */
+    public Object call(Object a0, Object a1, Object a2, Object a3, Object a4) {
+        return invoke(CallArgs.of(a0, a1, a2, a3, a4), true);
     }
 
     /**
@@ -104,13 +126,37 @@ public final class OpHandle<F> {
         if (!op.allowInplace()) {
             throw new IllegalArgumentException("op " + op.name() + " does not allow inplace; call its default overload");
         }
-        CallArgs a = bind(args);
-        return op.invoker().invoke(select(a).fn(), a);
+        return invoke(CallArgs.wrap(args), false);
     }
 
-    private CallArgs bind(Object[] args) {
-        List<Object> values = new ArrayList<>(args.length);
-        for (Object v : args) {
+    private Object invoke(CallArgs given, boolean functional) {
+        CallArgs a = bind(given);
+        Implementation<F> impl = select(a);
+        if (functional && impl.isInplace()) {
+            a = cloneActivations(op, a);
+        }
+        return op.invoker().invoke(impl.fn(), a);
+    }
+
+    /**
+     * Completes call arguments. The common case (every argument given, each already of its parameter's
+     * canonical type) returns them as they are, so eager dispatch allocates nothing of its own there.
+     */
+    private CallArgs bind(CallArgs given) {
+        List<Param> params = op.schema().params();
+        if (given.size() == params.size()) {
+            boolean canonical = true;
+            for (int i = 0; i < params.size() && canonical; i++) {
+                Object v = given.value(i);
+                canonical = v instanceof Tensor || (!(v instanceof List) && params.get(i).type().accepts(v));
+            }
+            if (canonical) {
+                return given;
+            }
+        }
+        List<Object> values = new ArrayList<>(given.size());
+        for (int i = 0; i < given.size(); i++) {
+            Object v = given.value(i);
             values.add(v instanceof Tensor ? v : Literals.normalize(v));
         }
         return new CallArgs(op.schema().bind("op " + op.name(), values));
@@ -123,6 +169,6 @@ public final class OpHandle<F> {
                 v[i] = t.cloneTensor();
             }
         }
-        return new CallArgs(Arrays.asList(v));
+        return CallArgs.wrap(v);
     }
 }

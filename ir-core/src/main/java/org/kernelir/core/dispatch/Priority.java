@@ -105,7 +105,7 @@ public record Priority(List<String> defaults, Map<String, List<String>> perOp) {
                         + "' must be OP=P1,P2,... (for example rms_norm=cuda,cpu,native or default=cpu,native)");
             }
             String op = entry.substring(0, eq).trim();
-            String[] providers = Arrays.stream(entry.substring(eq + 1).split(",")).map(String::trim).toArray(String[]::new);
+            String[] providers = Arrays.stream(entry.substring(eq + 1).split(",", -1)).map(String::trim).toArray(String[]::new);
             p = op.equals(DEFAULT_KEY) ? p.withDefault(providers) : p.with(op, providers);
         }
         return p;

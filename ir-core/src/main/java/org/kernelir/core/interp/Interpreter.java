@@ -93,7 +93,7 @@ public final class Interpreter {
     private static Object resolve(Object a, Map<Node, Object> values, Map<String, Long> symbols) {
         return switch (a) {
             case Node n -> values.get(n);
-            case Dim d -> d.evaluate(symbols);
+            case Dim d -> d.evaluate(symbols) - (d.isSymbol() ? 0 : 1);
             case List<?> l -> {
                 List<Object> out = new ArrayList<>(l.size());
                 for (Object x : l) {
@@ -138,7 +138,14 @@ public final class Interpreter {
             Node p = placeholders.get(i);
             TensorMeta m = (TensorMeta) p.meta();
             for (int d = 0; d < m.rank(); d++) {
-                long expected = m.shape().get(d).evaluate(symbols);
+                Dim dim = m.shape().get(d);
+                List<String> unbound = dim.symbols().stream().filter(s -> !symbols.containsKey(s)).toList();
+                if (!unbound.isEmpty()) {
+                    throw new IllegalArgumentException("input " + p.name() + " dimension " + d + " is " + dim
+                            + ", but no input has " + String.join(", ", unbound) + " as a whole dimension, so its "
+                            + "value is unknown; give the graph an input whose dimension is exactly the symbol");
+                }
+                long expected = dim.evaluate(symbols);
                 if (expected != inputs.get(i).sizeAt(d)) {
                     throw new IllegalArgumentException("input " + p.name() + " has size " + inputs.get(i).sizeAt(d)
                             + " at dimension " + d + " but the graph expects " + m.shape().get(d) + " = " + expected

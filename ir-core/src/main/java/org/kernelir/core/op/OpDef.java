@@ -47,7 +47,7 @@ public final class OpDef<F> {
     private OpDef(Builder<F> b) {
         this.name = b.name;
         this.type = b.type;
-        this.schema = new Schema(b.params, b.returns);
+        this.schema = schemaOf(b);
         this.allowInplace = b.allowInplace;
         this.invoker = Objects.requireNonNull(b.invoker, () -> "op " + b.name + " needs an invoker");
         this.nativeImpl = Objects.requireNonNull(b.nativeImpl, () -> "op " + b.name + " needs a native implementation");
@@ -70,6 +70,14 @@ public final class OpDef<F> {
             throw new IllegalArgumentException("op " + name + " allows inplace, so it needs exactly as many tensor "
                     + "results as activations: " + activations.size() + " activations " + actNames + ", "
                     + schema.returns() + " results");
+        }
+    }
+
+    private static Schema schemaOf(Builder<?> b) {
+        try {
+            return new Schema(b.params, b.returns);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("op " + b.name + ": " + e.getMessage(), e);
         }
     }
 

@@ -174,7 +174,8 @@ class PrimitivesTest {
             metaArgs.add(metaArg(a));
         }
         Object expected = prim.meta().infer(prim.schema().bind(prim.target().toString(), metaArgs));
-        assertEquals(expected, result.meta(), () -> "metadata of the " + prim.target() + " result");
+        assertEquals(expected, result.meta(), () -> "metadata of the " + prim.target() + " result (strides "
+                + ((TensorMeta) expected).strides() + " expected, " + result.meta().strides() + " found)");
         return (CpuTensor) result;
     }
 

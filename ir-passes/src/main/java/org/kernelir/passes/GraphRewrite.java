@@ -1,0 +1,147 @@
+package org.kernelir.passes;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.kernelir.core.graph.Graph;
+import org.kernelir.core.graph.Node;
+import org.kernelir.core.graph.Target;
+import org.kernelir.core.tensor.NodeMeta;
+
+/**
+ * Builds a new graph from an old one, node by node. Nodes of the old graph are copied under their own names
+ * with their arguments redirected to the new nodes; a pass may instead {@link #replace} an old node by another
+ * new node, and every later use follows.
+ *
+ * <p>Node names of the old graph are reserved from the start, so names made with {@link #freshName} never take
+ * a name that a later copied node needs; the result is deterministic.
+ */
+final class GraphRewrite {
+
+    private final Graph.Builder out;
+    private final Set<String> reserved = new HashSet<>();
+    /** Old node to its stand-in in the new graph. Nodes have identity equality, so this is an identity map. */
+    private final Map<Node, Node> map = new HashMap<>();
+
+    GraphRewrite(Graph source) {
+        this.out = Graph.builder(source.name());
+        for (Node n : source.nodes()) {
+            reserved.add(n.name());
+        }
+    }
+
+    /** Copies a placeholder or call node; its arguments are redirected. */
+    Node copy(Node n) {
+        Node copied = switch (n.kind()) {
+            case PLACEHOLDER -> out.placeholder(n.name(), (org.kernelir.core.tensor.TensorMeta) n.meta());
+            case CALL -> out.call(n.name(), n.target(), mapAll(n.args()), n.meta());
+            case OUTPUT -> throw new IllegalArgumentException("copy the output node with finish()");
+        };
+        map.put(n, copied);
+        return copied;
+    }
+
+    /** Adds a new call node. */
+    Node call(String name, Target target, List<?> args, NodeMeta meta) {
+        return out.call(name, target, args, meta);
+    }
+
+    /** Later uses of {@code old} read {@code replacement}, a node of the new graph. */
+    void replace(Node old, Node replacement) {
+        map.put(old, replacement);
+    }
+
+    /** The new node that stands for {@code old}. */
+    Node mapped(Node old) {
+        Node n = map.get(old);
+        if (n == null) {
+            throw new IllegalStateException("node " + old.name() + " is used before it was copied or replaced");
+        }
+        return n;
+    }
+
+    /** An argument value with every old node replaced by its stand-in (also inside lists). */
+    Object map(Object arg) {
+        return switch (arg) {
+            case Node n -> mapped(n);
+            case List<?> l -> mapAll(l);
+            case null, default -> arg;
+        };
+    }
+
+    List<Object> mapAll(List<?> args) {
+        List<Object> mapped = new ArrayList<>(args.size());
+        for (Object a : args) {
+            mapped.add(map(a));
+        }
+        return Collections.unmodifiableList(mapped);
+    }
+
+    /** {@code base}, or {@code base_1}, {@code base_2}, ...: a name neither the old nor the new graph uses. */
+    String freshName(String base) {
+        String candidate = base;
+        for (int k = 1; reserved.contains(candidate) || out.hasNode(candidate); k++) {
+            candidate = base + "_" + k;
+        }
+        return candidate;
+    }
+
+    /** Copies the output node of the old graph and returns the new graph. */
+    Graph finish(Node outputNode) {
+        return out.output(mapAll(outputNode.args()));
+    }
+
+    // ---- whole-graph edits -----------------------------------------------------------------------------------
+
+    /**
+     * {@code g} without the nodes of {@code replacements}' keys, every use of such a node reading its value instead
+     * (a value that is itself replaced is followed to the end of the chain).
+     */
+    static Graph replaceUses(Graph g, Map<Node, Node> replacements) {
+        if (replacements.isEmpty()) {
+            return g;
+        }
+        GraphRewrite rw = new GraphRewrite(g);
+        for (Node n : g.nodes()) {
+            switch (n.kind()) {
+                case OUTPUT -> {
+                    return rw.finish(n);
+                }
+                case PLACEHOLDER -> rw.copy(n);
+                case CALL -> {
+                    Node to = replacements.get(n);
+                    if (to == null) {
+                        rw.copy(n);
+                    } else {
+                        rw.replace(n, rw.mapped(to));
+                    }
+                }
+            }
+        }
+        throw new IllegalStateException("graph " + g.name() + " has no output node");
+    }
+
+    /** {@code g} with only the placeholders, the output and the call nodes {@code keep} accepts. */
+    static Graph retainCalls(Graph g, Predicate<Node> keep) {
+        GraphRewrite rw = new GraphRewrite(g);
+        for (Node n : g.nodes()) {
+            switch (n.kind()) {
+                case OUTPUT -> {
+                    return rw.finish(n);
+                }
+                case PLACEHOLDER -> rw.copy(n);
+                case CALL -> {
+                    if (keep.test(n)) {
+                        rw.copy(n);
+                    }
+                }
+            }
+        }
+        throw new IllegalStateException("graph " + g.name() + " has no output node");
+    }
+}

@@ -1,0 +1,116 @@
+package org.kernelir.runtime.plugins;
+
+import java.util.Objects;
+import java.util.function.Function;
+import org.kernelir.core.provider.Availability;
+import org.kernelir.core.provider.KernelProvider;
+import org.kernelir.core.provider.ProviderContext;
+import org.kernelir.core.provider.ProviderIdentity;
+import org.kernelir.core.provider.ProviderRegistrationException;
+import org.kernelir.core.provider.ProviderRegistry;
+import org.kernelir.core.provider.RegisteredProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers one found provider and turns the outcome into a {@link ProviderStatus}, logging a problem once, as
+ * one line that starts with where the provider came from. Shared by the class path, the plugins folder and
+ * providers handed over directly, so the three report alike.
+ */
+final class Registrar {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Registrar.class);
+
+    private Registrar() {
+    }
+
+    /**
+     * Registers {@code provider}.
+     *
+     * @param origin     where it came from, for messages: {@code plugin good@1.0.0 (/opt/kir/plugins/good.jar)}
+     * @param identityOf its identity, given its name
+     * @param failed     the status of a provider that could not be registered, given its name (or class name) and
+     *                   the message
+     */
+    static ProviderStatus register(ProviderRegistry registry, KernelProvider provider, String origin,
+            Function<String, ProviderIdentity> identityOf, Failure failed) {
+        String name;
+        try {
+            name = Objects.requireNonNull(provider.name(), "name() returned null");
+        } catch (RuntimeException | LinkageError e) {
+            String cls = provider.getClass().getName();
+            return failed(failed, cls, origin + ": provider class " + cls + ": name() threw " + e
+                    + "; fix the provider's name()");
+        }
+        ProviderIdentity identity = identityOf.apply(name);
+        Guarded guarded = new Guarded(provider, origin + ": provider " + name);
+        RegisteredProvider rp;
+        try {
+            rp = registry.register(guarded, identity);
+        } catch (ProviderRegistrationException e) {
+            return failed(failed, name, origin + ": " + e.getMessage());
+        }
+        if (!rp.availability().available() && !guarded.availabilityThrew) {
+            LOG.info("{}: provider {} is unavailable here: {}", origin, name, rp.availability().reason());
+        }
+        return ProviderStatus.registered(identity, rp.availability());
+    }
+
+    /** Records and logs a failure that is not about one registered provider. */
+    static ProviderStatus failed(Failure failed, String name, String message) {
+        LOG.warn(message);
+        return failed.status(name, message);
+    }
+
+    /** Makes the status of a provider that could not be registered. */
+    @FunctionalInterface
+    interface Failure {
+        ProviderStatus status(String name, String message);
+    }
+
+    /**
+     * Passes a provider on to the registry, turning a throwing or null availability check into "unavailable",
+     * logged here once with the provider's origin (the registry would otherwise log it without the JAR). It is
+     * used only while registering; the registry keeps the implementations, not this object.
+     */
+    private static final class Guarded implements KernelProvider {
+        private final KernelProvider delegate;
+        private final String who;
+        boolean availabilityThrew;
+
+        Guarded(KernelProvider delegate, String who) {
+            this.delegate = delegate;
+            this.who = who;
+        }
+
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public Availability availability() {
+            try {
+                Availability a = delegate.availability();
+                if (a != null) {
+                    return a;
+                }
+                return unavailable("availability() returned null");
+            } catch (RuntimeException | LinkageError e) {
+                return unavailable("availability() threw " + e);
+            }
+        }
+
+        private Availability unavailable(String what) {
+            availabilityThrew = true;
+            LOG.warn("{}: {}; it is registered as unavailable and never chosen; fix its availability check",
+                    who, what);
+            return Availability.unavailable("its availability check failed: " + what);
+        }
+
+        @Override
+        public void register(ProviderContext context) {
+            delegate.register(context);
+        }
+    }
+}
