@@ -164,13 +164,13 @@ class DiskTierTest {
                 workers.add(pool.submit(() -> {
                     Random random = new Random(seed);
                     start.await();
-                    for (int n = 0; n < 300; n++) {
+                    for (int n = 0; n < 150; n++) {
                         int i = random.nextInt(keys.size());
                         ReplacementKey k = keys.get(i);
                         if (!expected.get(i).equals(cache.getOrTrace(k, () -> trace(k)))) {
                             problems.add("wrong graph for key " + i);
                         }
-                        if (n % 50 == 0) {
+                        if (n % 25 == 0) {
                             Files.deleteIfExists(entry(k)); // forces rewrites while others read
                         }
                     }

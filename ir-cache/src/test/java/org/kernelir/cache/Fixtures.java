@@ -48,7 +48,8 @@ final class Fixtures {
 
     /**
      * What a provider's trace gives for {@code key}: over the canonical args' tensors, {@code x.mul(2.0).add(y)}
-     * for the first two, then {@code t.mul(2.0).add(t)} for each further one.
+     * for the first two when they
+     * have one shape and device, then {@code t.mul(2.0).add(t)} for each further one.
      */
     static Graph trace(ReplacementKey key) {
         List<Tracer.Input> inputs = new ArrayList<>();
@@ -60,7 +61,8 @@ final class Fixtures {
         return Tracer.trace(key.op(), inputs, in -> {
             List<Tensor> out = new ArrayList<>();
             int i = 0;
-            if (in.size() >= 2 && in.get(0).shape().equals(in.get(1).shape())) {
+            if (in.size() >= 2 && in.get(0).shape().equals(in.get(1).shape())
+                    && in.get(0).meta().device().equals(in.get(1).meta().device())) {
                 out.add(in.get(0).mul(2.0).add(in.get(1)));
                 i = 2;
             }

@@ -93,7 +93,7 @@ public final class Interpreter {
     private static Object resolve(Object a, Map<Node, Object> values, Map<String, Long> symbols) {
         return switch (a) {
             case Node n -> values.get(n);
-            case Dim d -> d.evaluate(symbols) - (d.isSymbol() ? 0 : 1);
+            case Dim d -> d.evaluate(symbols);
             case List<?> l -> {
                 List<Object> out = new ArrayList<>(l.size());
                 for (Object x : l) {

@@ -289,7 +289,8 @@ public final class PluginHost implements AutoCloseable {
             settleEmpty(p);
         }
         for (Path jar : jars) {
-            Entry e = entries.get(jar);
+            Entry e = entries.remove(jar); // re-inserted so that statuses list in the order the JARs were given
+            entries.put(jar, e);
             results.put(jar, e.status());
         }
         return List.copyOf(results.values());
@@ -357,9 +358,9 @@ public final class PluginHost implements AutoCloseable {
             return null;
         }
         if (bundled != null) {
-            String note = origin + ": bundles its own copy of the kernel-ir SPI (" + bundled + "); mark kernel-ir "
-                    + "as provided scope and rebuild the plugin (the bundled copy is ignored: the plugin uses the host's "
-                    + "kernel-ir classes)";
+            String note = origin + ": bundles its own copy of the kernel-ir SPI; mark kernel-ir as provided scope "
+                    + "and rebuild the plugin (found " + bundled + " in the JAR; the copy is ignored, the plugin uses "
+                    + "the host's kernel-ir classes)";
             LOG.warn(note);
             in = new Inspected(jar, fingerprint, d, note);
         }

@@ -1,0 +1,134 @@
+package org.kernelir.cli;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import org.kernelir.cli.commands.CacheCommand;
+import org.kernelir.cli.commands.LowerCommand;
+import org.kernelir.cli.commands.ProvidersCommand;
+import org.kernelir.cli.commands.RunCommand;
+import org.kernelir.cli.commands.VerifyCommand;
+import org.kernelir.core.graph.GraphFormatException;
+import org.kernelir.runtime.KernelIr;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code kir}, the kernel-ir command line: {@code providers}, {@code lower}, {@code run}, {@code verify} and
+ * {@code cache}. Exit codes: 0 success, 1 failure (the one-line message names what failed and what to do),
+ * 2 bad usage.
+ */
+@Command(name = "kir", mixinStandardHelpOptions = true, versionProvider = Kir.Version.class,
+        description = "kernel-ir: lower ML graphs onto kernel providers, run them on the CPU, verify providers.",
+        subcommands = {ProvidersCommand.class, LowerCommand.class, RunCommand.class, VerifyCommand.class,
+                CacheCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 success, 1 failure, 2 bad usage.",
+                "Logs and progress go to stderr; with --json, stdout holds only the JSON document.",
+                "Run 'kir COMMAND --help' for a command's options."})
+public final class Kir implements Runnable {
+
+    /** Exit code of a failed command. */
+    public static final int FAILURE = 1;
+    /** Exit code of a command line that does not parse. */
+    public static final int USAGE = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    private Kir() {
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: providers, lower, run, "
+                + "verify or cache");
+    }
+
+    /** Runs {@code kir} with the process's stdout and stderr and exits with its exit code. */
+    public static void main(String[] args) {
+        configureLogging(args);
+        PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        PrintStream stderr = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        System.exit(execute(args, stdout, stderr, Output.stderrIsTerminal()));
+    }
+
+    /**
+     * Runs {@code kir} in this JVM, writing to {@code out} and {@code err}; does not exit.
+     *
+     * @return the exit code: 0 success, 1 failure, 2 bad usage
+     */
+    public static int execute(String[] args, PrintStream out, PrintStream err, boolean terminal) {
+        PrintWriter o = new PrintWriter(out, true, StandardCharsets.UTF_8);
+        PrintWriter e = new PrintWriter(err, true, StandardCharsets.UTF_8);
+        CommandLine cl = new CommandLine(new Kir());
+        Output output = new Output(o, e, terminal);
+        cl.setOut(o);
+        cl.setErr(e);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? USAGE : FAILURE);
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> report(ex, line, verbose(args)));
+        inject(cl, output);
+        try {
+            return cl.execute(args);
+        } finally {
+            o.flush();
+            e.flush();
+        }
+    }
+
+    private static void inject(CommandLine line, Output output) {
+        if (line.getCommand() instanceof KirCommand k) {
+            k.output = output;
+        }
+        line.getSubcommands().values().forEach(sub -> inject(sub, output));
+    }
+
+    /** One line, {@code kir lower: <what failed and what to do>}; the stack trace only with {@code -v}. */
+    private static int report(Exception ex, CommandLine line, boolean verbose) {
+        PrintWriter err = line.getErr();
+        String command = line.getCommandSpec().qualifiedName(" ");
+        String message = switch (ex) {
+            case CliException c -> c.getMessage();
+            case GraphFormatException g -> "cannot read model " + g.getMessage();
+            case IllegalArgumentException i -> i.getMessage();
+            default -> ex.getClass().getSimpleName() + ": " + ex.getMessage()
+                    + " (this is a bug in kir or a provider; run with -v for the stack trace)";
+        };
+        err.println(command + ": " + message);
+        if (verbose) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return FAILURE;
+    }
+
+    private static boolean verbose(String[] args) {
+        for (String a : args) {
+            if (a.equals("-v") || a.equals("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * slf4j-simple reads its configuration when the first logger is made, so {@code -v} must be seen before
+     * anything logs.
+     */
+    static void configureLogging(String[] args) {
+        if (verbose(args)) {
+            System.setProperty("org.slf4j.simpleLogger.log.org.kernelir", "debug");
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+        }
+    }
+
+    /** {@code kir --version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"kir " + KernelIr.version() + " (kernel-ir), Java " + Runtime.version()};
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package org.kernelir.cli.commands;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.kernelir.cli.CliException;
+import org.kernelir.cli.KirCommand;
+import org.kernelir.cli.Output;
+import org.kernelir.cli.Progress;
+import org.kernelir.cli.io.Npy;
+import org.kernelir.cli.model.Comparison;
+import org.kernelir.cli.model.Inputs;
+import org.kernelir.cli.model.Lowering;
+import org.kernelir.cli.model.Model;
+import org.kernelir.cli.model.RandomInputs;
+import org.kernelir.cli.options.CacheOptions;
+import org.kernelir.cli.options.ModelOptions;
+import org.kernelir.cli.options.PluginOptions;
+import org.kernelir.cli.options.PriorityOptions;
+import org.kernelir.cli.options.Providers;
+import org.kernelir.core.dispatch.Dispatcher;
+import org.kernelir.core.dispatch.IrOpCatalog;
+import org.kernelir.core.dispatch.Priority;
+import org.kernelir.core.graph.Graph;
+import org.kernelir.core.graph.Node;
+import org.kernelir.core.interp.Interpreter;
+import org.kernelir.core.kernel.KernelCatalog;
+import org.kernelir.core.provider.ProviderRegistry;
+import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.runtime.KernelIr;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kir run}: lowers a model and runs it on the CPU with the interpreter; inputs and outputs are NumPy
+ * {@code .npy} files. {@code --compare native} also runs the unlowered graph with native implementations only, and
+ * reports each output's largest absolute and relative error.
+ */
+@Command(name = "run", description = {"Lower a model and run it on the CPU. Inputs are .npy files named after the "
+        + "graph inputs (or random, from --seed); outputs are written as .npy files named after the graph outputs."},
+        footer = {"", "npy has no bfloat16 or fp8: such outputs are written as float32 (<f4), and float32 files are "
+                + "accepted for such inputs."})
+public final class RunCommand extends KirCommand {
+
+    private static final long DEFAULT_SYMBOL_SIZE = 8;
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--inputs", paramLabel = "DIR", description = "Read the inputs from DIR/<input>.npy (default: "
+            + "random inputs from --seed).")
+    Path inputs;
+
+    @Option(names = "--outputs", paramLabel = "DIR", description = "Write the outputs to DIR/<output>.npy.")
+    Path outputs;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the random inputs "
+            + "(default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--sym", paramLabel = "NAME=SIZE", description = "Size of a symbolic dimension for random inputs "
+            + "(repeatable; default " + DEFAULT_SYMBOL_SIZE + " each), e.g. --sym s0=32.")
+    Map<String, Long> symbols = new LinkedHashMap<>();
+
+    @Option(names = "--compare", paramLabel = "native", description = "Also run the unlowered graph with native "
+            + "implementations only, and report the error of each output; exit 1 if one is beyond tolerance.")
+    Baseline compare;
+
+    /** What to compare with. */
+    enum Baseline { NATIVE }
+
+    @Mixin
+    PriorityOptions priority;
+
+    @Mixin
+    PluginOptions plugins;
+
+    @ArgGroup(exclusive = true)
+    CacheOptions cache = new CacheOptions();
+
+    @Option(names = "--json", description = "Print the result as JSON (only the JSON document goes to stdout).")
+    boolean json;
+
+    @Override
+    protected int execute() throws IOException {
+        Model m = model.load();
+        if (m.pieces().size() != 1) {
+            throw new CliException("kir run runs one graph, but model " + m.name() + " (" + m.source() + ") has "
+                    + m.pieces().size() + " pieces; run one of its files instead");
+        }
+        Graph graph = m.pieces().getFirst();
+        Output out = output();
+        try (KernelIr ir = Providers.load(plugins.directory(), cache.build())) {
+            Priority p = priority.resolve(ir.registry());
+            ir.setPriority(p);
+            Lowering.Outcome lowered = Lowering.lower(m, ir, false, Progress.none());
+            Map<String, Long> syms = inputs == null ? Inputs.symbols(graph, symbols, DEFAULT_SYMBOL_SIZE) : Map.of();
+            List<CpuTensor> in = inputs == null ? RandomInputs.of(graph, syms, seed) : Inputs.read(graph, inputs, out);
+
+            KernelCatalog kernels = KernelCatalog.chain(new IrOpCatalog(ir.dispatcher()), ir.registry().kernels());
+            long t0 = System.nanoTime();
+            List<CpuTensor> results = new Interpreter(kernels).run(lowered.graphs().getFirst(), copies(in));
+            double runMs = (System.nanoTime() - t0) / 1e6;
+            List<String> names = outputNames(graph);
+
+            List<Comparison> comparisons = new ArrayList<>();
+            double nativeMs = 0;
+            if (compare != null) {
+                Dispatcher nativeOnly = new Dispatcher(ir.registry(), Priority.ofDefault(ProviderRegistry.NATIVE));
+                long t1 = System.nanoTime();
+                List<CpuTensor> expected = new Interpreter(new IrOpCatalog(nativeOnly)).run(graph, copies(in));
+                nativeMs = (System.nanoTime() - t1) / 1e6;
+                for (int i = 0; i < results.size(); i++) {
+                    CpuTensor a = results.get(i);
+                    CpuTensor e = expected.get(i);
+                    if (a == null || e == null) {
+                        continue;
+                    }
+                    comparisons.add(Comparison.of(names.get(i), a, e, Comparison.toleranceFor(graph, ir.ops(), e.dtype())));
+                }
+            }
+            List<String> written = outputs == null ? List.of() : write(results, names, outputs, out);
+            Map<String, Object> doc = document(m, lowered, p, syms, results, names, comparisons, written, runMs, nativeMs);
+            if (json) {
+                out.json(doc);
+            } else {
+                print(out, doc, comparisons, results, names, written);
+            }
+            List<String> bad = comparisons.stream().filter(c -> !c.withinTolerance()).map(Comparison::name).toList();
+            if (!bad.isEmpty()) {
+                out.err().println("kir run: output(s) " + String.join(", ", bad) + " differ from native beyond "
+                        + "tolerance; find the provider with kir verify, or lower that op with native (--priority "
+                        + "OP=native)");
+                out.err().flush();
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    private Map<String, Object> document(Model m, Lowering.Outcome lowered, Priority p, Map<String, Long> syms,
+            List<CpuTensor> results, List<String> names, List<Comparison> comparisons, List<String> written,
+            double runMs, double nativeMs) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("model", m.name());
+        doc.put("source", m.source());
+        doc.put("priority", p.toString());
+        doc.put("selected", lowered.report().opCounts());
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("from", inputs == null ? "random" : inputs.toString());
+        if (inputs == null) {
+            in.put("seed", seed);
+            in.put("symbols", syms);
+        }
+        doc.put("inputs", in);
+        List<Map<String, Object>> outs = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            CpuTensor t = results.get(i);
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("name", names.get(i));
+            o.put("shape", t == null ? null : java.util.Arrays.stream(t.sizes()).boxed().toList());
+            o.put("dtype", t == null ? null : t.dtype().id());
+            String name = names.get(i);
+            comparisons.stream().filter(c -> c.name().equals(name)).findFirst().ifPresent(c -> {
+                o.put("max_abs_err", c.maxAbsErr());
+                o.put("max_rel_err", c.maxRelErr());
+                o.put("atol", c.atol());
+                o.put("rtol", c.rtol());
+                o.put("within_tolerance", c.withinTolerance());
+            });
+            if (outputs != null && t != null) {
+                o.put("file", outputs.resolve(names.get(i) + ".npy").toString());
+            }
+            outs.add(o);
+        }
+        doc.put("outputs", outs);
+        doc.put("lower_ms", LowerCommand.round(lowered.report().totalMillis()));
+        doc.put("run_ms", LowerCommand.round(runMs));
+        if (compare != null) {
+            doc.put("native_ms", LowerCommand.round(nativeMs));
+        }
+        return doc;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void print(Output out, Map<String, Object> doc, List<Comparison> comparisons, List<CpuTensor> results,
+            List<String> names, List<String> written) {
+        var w = out.out();
+        Map<String, Object> in = (Map<String, Object>) doc.get("inputs");
+        w.printf(Locale.ROOT, "ran %s (%s) on the CPU in %.1f ms; lowered with %s: %s%n", doc.get("model"),
+                doc.get("source"), (Double) doc.get("run_ms"), doc.get("priority"),
+                ((Map<String, Map<String, Integer>>) doc.get("selected")).toString());
+        w.printf("inputs: %s%n%n", in.get("from").equals("random") ? "random, seed " + in.get("seed") + ", symbols "
+                + in.get("symbols") : in.get("from"));
+        int nw = Math.max(6, names.stream().mapToInt(String::length).max().orElse(0));
+        if (comparisons.isEmpty()) {
+            w.printf("%-" + nw + "s  %-16s  %-6s%n", "OUTPUT", "SHAPE", "DTYPE");
+            for (int i = 0; i < results.size(); i++) {
+                CpuTensor t = results.get(i);
+                w.printf("%-" + nw + "s  %-16s  %-6s%n", names.get(i), t == null ? "None"
+                        : java.util.Arrays.toString(t.sizes()), t == null ? "" : t.dtype().id());
+            }
+        } else {
+            w.printf("compared with native eager execution (%.1f ms):%n", (Double) doc.get("native_ms"));
+            String fmt = "%-" + nw + "s  %-16s  %-6s  %-11s  %-11s  %-22s  %s%n";
+            w.printf(fmt, "OUTPUT", "SHAPE", "DTYPE", "MAX_ABS_ERR", "MAX_REL_ERR", "TOLERANCE", "OK");
+            for (Comparison c : comparisons) {
+                w.printf(Locale.ROOT, fmt, c.name(), java.util.Arrays.toString(c.shape()), c.dtype(),
+                        String.format(Locale.ROOT, "%.3g", c.maxAbsErr()), String.format(Locale.ROOT, "%.3g", c.maxRelErr()),
+                        String.format(Locale.ROOT, "atol %.2g rtol %.2g", c.atol(), c.rtol()),
+                        c.withinTolerance() ? "yes" : "NO");
+            }
+        }
+        written.forEach(w::println);
+        w.flush();
+    }
+
+    /** Writes each present output as {@code dir/<name>.npy}; bf16 and fp8 outputs as float32, with a note. */
+    private static List<String> write(List<CpuTensor> results, List<String> names, Path dir, Output out) {
+        List<String> lines = new ArrayList<>();
+        try {
+            Files.createDirectories(dir);
+            for (int i = 0; i < results.size(); i++) {
+                if (results.get(i) == null) {
+                    continue;
+                }
+                Path f = dir.resolve(names.get(i) + ".npy");
+                Npy.Written wr = Npy.write(results.get(i), f);
+                if (wr.convertedFrom() != null) {
+                    out.note("note: output " + names.get(i) + " is " + wr.convertedFrom() + "; written as " + wr.descr()
+                            + " (float32) because npy has no " + wr.convertedFrom() + " type");
+                }
+                lines.add("wrote " + f);
+            }
+        } catch (IOException e) {
+            throw new CliException("cannot write outputs to " + dir + ": " + e.getMessage() + "; choose a writable "
+                    + "folder with --outputs", e);
+        }
+        return lines;
+    }
+
+    /** The graph's outputs by the names of the nodes it returns ({@code output_<i>} for an absent one). */
+    private static List<String> outputNames(Graph g) {
+        List<String> names = new ArrayList<>();
+        List<Object> outs = g.outputs();
+        for (int i = 0; i < outs.size(); i++) {
+            String n = outs.get(i) instanceof Node node ? node.name() : "output_" + i;
+            names.add(names.contains(n) ? n + "_" + i : n);
+        }
+        return names;
+    }
+
+    private static List<CpuTensor> copies(List<CpuTensor> in) {
+        return in.stream().map(t -> (CpuTensor) t.cloneTensor()).toList();
+    }
+}
