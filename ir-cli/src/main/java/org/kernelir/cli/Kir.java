@@ -9,6 +9,7 @@ import org.kernelir.cli.commands.ProvidersCommand;
 import org.kernelir.cli.commands.RunCommand;
 import org.kernelir.cli.commands.VerifyCommand;
 import org.kernelir.core.graph.GraphFormatException;
+import org.kernelir.passes.PassException;
 import org.kernelir.runtime.KernelIr;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -92,6 +93,7 @@ public final class Kir implements Runnable {
         String message = switch (ex) {
             case CliException c -> c.getMessage();
             case GraphFormatException g -> "cannot read model " + g.getMessage();
+            case PassException p -> p.getMessage();
             case IllegalArgumentException i -> i.getMessage();
             default -> ex.getClass().getSimpleName() + ": " + ex.getMessage()
                     + " (this is a bug in kir or a provider; run with -v for the stack trace)";

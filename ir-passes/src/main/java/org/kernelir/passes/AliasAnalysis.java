@@ -1,7 +1,9 @@
 package org.kernelir.passes;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
@@ -18,91 +20,92 @@ import org.kernelir.core.tensor.Prims;
  * catalog does not know is assumed to alias and write all its tensor arguments. The classes over-approximate
  * sharing ({@code reshape} of a contiguous tensor is a view, of any other a copy; both count as a view), which
  * only ever makes a pass keep more.
+ *
+ * <p>An analysis describes one graph and is immutable once made.
  */
 final class AliasAnalysis {
 
-    /** A call that writes into {@code target}'s storage. */
-    record Write(Node writer, Node target) {
+    /** {@code user} reads {@code value} (as an argument, or as a graph result when it is the output node). */
+    record Use(Node user, Node value) {
     }
 
     private final Graph graph;
-    private final int[] parent;
-    private final List<Write> writes = new ArrayList<>();
+    private final int[] classOf;
+    /** Class to its members, in graph order. */
+    private final Map<Integer, List<Node>> members = new HashMap<>();
+    /** Class to the calls that write into it, in graph order. */
+    private final Map<Integer, List<Node>> writers = new HashMap<>();
 
-    private AliasAnalysis(Graph graph) {
+    private AliasAnalysis(Graph graph, int[] parent, List<Node[]> writes) {
         this.graph = graph;
-        this.parent = new int[graph.nodes().size()];
+        this.classOf = new int[parent.length];
         for (int i = 0; i < parent.length; i++) {
-            parent[i] = i;
+            classOf[i] = find(parent, i);
+        }
+        for (Node n : graph.nodes()) {
+            if (n.kind() != Node.Kind.OUTPUT) {
+                members.computeIfAbsent(classOf[n.index()], k -> new ArrayList<>()).add(n);
+            }
+        }
+        for (Node[] w : writes) { // writes are recorded in graph order of their writers
+            List<Node> list = writers.computeIfAbsent(classOf[w[1].index()], k -> new ArrayList<>());
+            if (list.isEmpty() || list.getLast() != w[0]) {
+                list.add(w[0]);
+            }
         }
     }
 
     static AliasAnalysis of(Graph graph, KernelCatalog catalog) {
-        AliasAnalysis a = new AliasAnalysis(graph);
-        for (Node n : graph.calls()) {
+        int[] parent = new int[graph.nodes().size()];
+        for (int i = 0; i < parent.length; i++) {
+            parent[i] = i;
+        }
+        List<Node[]> writes = new ArrayList<>();
+        for (Node n : graph.nodes()) {
+            if (!n.isCall()) {
+                continue;
+            }
             if (n.calls(Prims.GETITEM.target())) {
-                a.union(n, (Node) n.arg(0));
+                union(parent, n, (Node) n.arg(0));
                 continue;
             }
             Optional<KernelDef> def = catalog.find(n.target());
             if (def.isEmpty()) {
                 for (Node in : Graph.inputNodes(n)) {
-                    a.union(n, in);
-                    a.writes.add(new Write(n, in));
+                    union(parent, n, in);
+                    writes.add(new Node[] {n, in});
                 }
             } else if (Prims.isView(def.get())) {
-                a.union(n, (Node) n.arg(0));
+                union(parent, n, (Node) n.arg(0));
             } else {
                 for (int i : def.get().mutates()) {
                     if (i < n.args().size() && n.arg(i) instanceof Node target) {
-                        a.union(n, target);
-                        a.writes.add(new Write(n, target));
+                        union(parent, n, target);
+                        writes.add(new Node[] {n, target});
                     }
                 }
             }
         }
-        return a;
+        return new AliasAnalysis(graph, parent, writes);
     }
 
     /** Whether {@code n}'s call writes into one of its arguments (unknown targets are assumed to). */
     static boolean mutates(Node n, KernelCatalog catalog) {
-        if (!n.isCall()) {
-            return false;
-        }
-        return catalog.find(n.target()).map(KernelDef::isMutating).orElse(true);
+        return n.isCall() && catalog.find(n.target()).map(KernelDef::isMutating).orElse(true);
     }
 
     boolean sameStorage(Node a, Node b) {
-        return find(a.index()) == find(b.index());
+        return classOf[a.index()] == classOf[b.index()];
     }
 
     /** Every node in {@code n}'s storage class, in graph order. */
     List<Node> members(Node n) {
-        int root = find(n.index());
-        List<Node> out = new ArrayList<>();
-        for (Node m : graph.nodes()) {
-            if (m.kind() != Node.Kind.OUTPUT && find(m.index()) == root) {
-                out.add(m);
-            }
-        }
-        return out;
+        return members.get(classOf[n.index()]);
     }
 
     /** The calls that write into {@code n}'s storage class, in graph order. */
     List<Node> writersOf(Node n) {
-        int root = find(n.index());
-        List<Node> out = new ArrayList<>();
-        for (Write w : writes) {
-            if (find(w.target().index()) == root && !out.contains(w.writer())) {
-                out.add(w.writer());
-            }
-        }
-        out.sort((x, y) -> Integer.compare(x.index(), y.index()));
-        return out;
-    }
-
-    /** {@code user} reads {@code value} (as an argument, or as a graph result when it is the output node). */
-    record Use(Node user, Node value) {
+        return writers.getOrDefault(classOf[n.index()], List.of());
     }
 
     /** The first use after position {@code index} of a member of {@code n}'s storage class, if any. */
@@ -123,7 +126,7 @@ final class AliasAnalysis {
         return members(n).stream().filter(m -> m.kind() == Node.Kind.PLACEHOLDER).toList();
     }
 
-    private int find(int i) {
+    private static int find(int[] parent, int i) {
         while (parent[i] != i) {
             parent[i] = parent[parent[i]];
             i = parent[i];
@@ -131,9 +134,9 @@ final class AliasAnalysis {
         return i;
     }
 
-    private void union(Node a, Node b) {
-        int ra = find(a.index());
-        int rb = find(b.index());
+    private static void union(int[] parent, Node a, Node b) {
+        int ra = find(parent, a.index());
+        int rb = find(parent, b.index());
         if (ra != rb) {
             parent[Math.max(ra, rb)] = Math.min(ra, rb);
         }

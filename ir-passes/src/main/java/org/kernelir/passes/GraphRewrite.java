@@ -24,12 +24,14 @@ import org.kernelir.core.tensor.NodeMeta;
 final class GraphRewrite {
 
     private final Graph.Builder out;
-    private final Set<String> reserved = new HashSet<>();
+    private final Set<String> reserved;
     /** Old node to its stand-in in the new graph. Nodes have identity equality, so this is an identity map. */
-    private final Map<Node, Node> map = new HashMap<>();
+    private final Map<Node, Node> map;
 
     GraphRewrite(Graph source) {
         this.out = Graph.builder(source.name());
+        this.reserved = HashSet.newHashSet(source.nodes().size());
+        this.map = HashMap.newHashMap(source.nodes().size());
         for (Node n : source.nodes()) {
             reserved.add(n.name());
         }

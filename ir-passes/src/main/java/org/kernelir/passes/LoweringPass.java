@@ -19,6 +19,7 @@ import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.provider.ProviderIdentity;
+import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.provider.RegisteredProvider;
 import org.kernelir.core.tensor.Prims;
 import org.kernelir.core.tensor.TensorMeta;
@@ -191,8 +192,10 @@ public final class LoweringPass implements Pass {
                 return;
             }
             List<String> problems = new ArrayList<>();
+            boolean nativeTried = false;
             int position = candidates.indexOf(impl);
             while (impl != null) {
+                nativeTried |= impl.provider().equals(ProviderRegistry.NATIVE);
                 String problem = tryInline(op, impl, n, functional, metaArgs, tensorArgs);
                 if (problem == null) {
                     selections.put(n.name(), new LoweringReport.Selection(op.name(), impl.provider()));
@@ -204,7 +207,10 @@ public final class LoweringPass implements Pass {
                         .add(n.name());
                 problems.add("provider " + impl.provider() + ": " + problem);
                 position = nextSupporting(candidates, position + 1, args, impl);
-                impl = position < 0 ? null : candidates.get(position);
+                impl = position >= 0 ? candidates.get(position)
+                        // A list cut after an implementation that supports all arguments has no native at its end,
+                        // but native always works: it is the last resort when everything in the list failed.
+                        : nativeTried ? null : context.dispatcher().registry().nativeImplementation(op);
             }
             leave(n, "no implementation could be inlined (" + String.join("; ", problems) + ")");
         }

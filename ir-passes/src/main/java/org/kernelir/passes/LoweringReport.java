@@ -129,7 +129,10 @@ public record LoweringReport(Map<String, Selection> nodes, List<Failure> failed,
                     .append(s.node()).append(": ").append(s.reason());
         }
         if (!donated.isEmpty()) {
-            sb.append("\ndonated: ").append(String.join(", ", donated));
+            // Long lists (a donated residual per layer) would drown the rest; the record holds them all.
+            sb.append("\ndonated: ").append(donated.size()).append(" value").append(donated.size() == 1 ? "" : "s")
+                    .append(" (").append(String.join(", ", donated.subList(0, Math.min(8, donated.size()))))
+                    .append(donated.size() > 8 ? ", ...)" : ")");
         }
         for (PassTiming t : passTimings) {
             sb.append("\n").append(t.pass()).append(": ").append(ms(t.millis())).append(" ms");

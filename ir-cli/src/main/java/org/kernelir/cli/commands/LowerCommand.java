@@ -25,6 +25,7 @@ import org.kernelir.core.dispatch.Priority;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.GraphJson;
 import org.kernelir.passes.LoweringReport;
+import org.kernelir.passes.examples.ModelFile;
 import org.kernelir.runtime.KernelIr;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -38,7 +39,7 @@ import picocli.CommandLine.Option;
 @Command(name = "lower", description = {"Lower a model onto the loaded providers and print the report: selected "
         + "implementations per op, unlowered nodes, time per pass, cache hits, misses and traces."},
         footer = {"", "The default priority is every available provider, then native (default=cpu,native).",
-                "For a piecewise model (a folder of graphs), --out and --dot name folders: one file per piece."})
+                "For a piecewise model, --out writes a model document and --dot one cluster per piece."})
 public final class LowerCommand extends KirCommand {
 
     @Mixin
@@ -53,7 +54,8 @@ public final class LowerCommand extends KirCommand {
     @ArgGroup(exclusive = true)
     CacheOptions cache = new CacheOptions();
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write the lowered graph (kernel-ir graph JSON).")
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the lowered graph (kernel-ir graph JSON; a "
+            + "model document for a piecewise model).")
     Path out;
 
     @Option(names = "--dot", paramLabel = "FILE", description = "Write the lowered graph for Graphviz "
@@ -68,7 +70,7 @@ public final class LowerCommand extends KirCommand {
     boolean strict;
 
     @Override
-    protected int execute() throws IOException {
+    protected int execute() {
         Model m = model.load();
         try (KernelIr ir = Providers.load(plugins.directory(), cache.build())) {
             Priority p = priority.resolve(ir.registry());
@@ -79,10 +81,12 @@ public final class LowerCommand extends KirCommand {
             }
             List<String> written = new ArrayList<>();
             if (out != null) {
-                written.add(write(outcome.graphs(), out, ".json", GraphJson::write, "lowered graph"));
+                List<Graph> g = outcome.graphs();
+                written.add(write(out, g.size() == 1 ? GraphJson.write(g.getFirst())
+                        : new ModelFile(m.name(), g).toJson(), "lowered " + (g.size() == 1 ? "graph" : "model")));
             }
             if (dot != null) {
-                written.add(write(outcome.graphs(), dot, ".dot", Dot::of, "Graphviz graph"));
+                written.add(write(dot, Dot.of(m.name(), outcome.graphs()), "Graphviz graph"));
             }
             Map<String, Object> doc = report(m, outcome, ir, p);
             if (json) {
@@ -96,24 +100,14 @@ public final class LowerCommand extends KirCommand {
         }
     }
 
-    /** Writes one graph to {@code target}, or the pieces into the folder {@code target}. */
-    private static String write(List<Graph> graphs, Path target, String suffix,
-            java.util.function.Function<Graph, String> format, String what) throws IOException {
+    private static String write(Path target, String text, String what) {
         try {
-            if (graphs.size() == 1) {
-                Path parent = target.toAbsolutePath().getParent();
-                if (parent != null) {
-                    Files.createDirectories(parent);
-                }
-                Files.writeString(target, format.apply(graphs.getFirst()));
-                return "wrote " + what + " to " + target;
+            Path parent = target.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
             }
-            Files.createDirectories(target);
-            for (int i = 0; i < graphs.size(); i++) {
-                Files.writeString(target.resolve(String.format(Locale.ROOT, "%03d-%s%s", i, graphs.get(i).name(),
-                        suffix)), format.apply(graphs.get(i)));
-            }
-            return "wrote " + graphs.size() + " " + what + "s to " + target + "/";
+            Files.writeString(target, text);
+            return "wrote " + what + " to " + target;
         } catch (IOException e) {
             throw new CliException("cannot write " + what + " to " + target + ": " + e.getMessage()
                     + "; choose a writable path", e);

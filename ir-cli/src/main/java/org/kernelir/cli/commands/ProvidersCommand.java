@@ -95,7 +95,7 @@ public final class ProvidersCommand extends KirCommand {
         w.printf(fmt, "PROVIDER", "SOURCE", "FINGERPRINT", "STATE", "OPS");
         for (ProviderRow r : rows) {
             w.printf(fmt, r.name(), source(r), r.fingerprint().isEmpty() ? "-" : r.fingerprint().substring(0,
-                    Math.min(12, r.fingerprint().length())), r.state(), r.ops().isEmpty() ? "-" : String.join(", ", r.ops()));
+                    Math.min(12, r.fingerprint().length())), r.state(), opsColumn(r));
             if (!r.location().isEmpty() && !r.source().equals("builtin")) {
                 w.printf("%" + (nameWidth + 2) + "s  from %s%n", "", r.location());
             }
@@ -111,6 +111,14 @@ public final class ProvidersCommand extends KirCommand {
             }
         }
         w.flush();
+    }
+
+    /** native implements every op: say so rather than list them all. */
+    private static String opsColumn(ProviderRow r) {
+        if (r.source().equals("builtin")) {
+            return "every op (" + r.ops().size() + ")";
+        }
+        return r.ops().isEmpty() ? "-" : String.join(", ", r.ops());
     }
 
     private static String source(ProviderRow r) {

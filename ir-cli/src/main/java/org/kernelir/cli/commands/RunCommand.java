@@ -153,6 +153,7 @@ public final class RunCommand extends KirCommand {
         doc.put("source", m.source());
         doc.put("priority", p.toString());
         doc.put("selected", lowered.report().opCounts());
+        doc.put("summary", lowered.report().summary());
         Map<String, Object> in = new LinkedHashMap<>();
         in.put("from", inputs == null ? "random" : inputs.toString());
         if (inputs == null) {
@@ -194,9 +195,9 @@ public final class RunCommand extends KirCommand {
             List<String> names, List<String> written) {
         var w = out.out();
         Map<String, Object> in = (Map<String, Object>) doc.get("inputs");
-        w.printf(Locale.ROOT, "ran %s (%s) on the CPU in %.1f ms; lowered with %s: %s%n", doc.get("model"),
-                doc.get("source"), (Double) doc.get("run_ms"), doc.get("priority"),
-                ((Map<String, Map<String, Integer>>) doc.get("selected")).toString());
+        w.printf(Locale.ROOT, "ran %s (%s) on the CPU in %.1f ms%n", doc.get("model"), doc.get("source"),
+                (Double) doc.get("run_ms"));
+        w.printf("lowered: %s (priority %s)%n", doc.get("summary"), doc.get("priority"));
         w.printf("inputs: %s%n%n", in.get("from").equals("random") ? "random, seed " + in.get("seed") + ", symbols "
                 + in.get("symbols") : in.get("from"));
         int nw = Math.max(6, names.stream().mapToInt(String::length).max().orElse(0));
@@ -209,7 +210,7 @@ public final class RunCommand extends KirCommand {
             }
         } else {
             w.printf("compared with native eager execution (%.1f ms):%n", (Double) doc.get("native_ms"));
-            String fmt = "%-" + nw + "s  %-16s  %-6s  %-11s  %-11s  %-22s  %s%n";
+            String fmt = "%-" + nw + "s  %-16s  %-6s  %-11s  %-11s  %-25s  %s%n";
             w.printf(fmt, "OUTPUT", "SHAPE", "DTYPE", "MAX_ABS_ERR", "MAX_REL_ERR", "TOLERANCE", "OK");
             for (Comparison c : comparisons) {
                 w.printf(Locale.ROOT, fmt, c.name(), java.util.Arrays.toString(c.shape()), c.dtype(),

@@ -19,8 +19,34 @@ public final class Dot {
 
     /** The DOT text of {@code g}. */
     public static String of(Graph g) {
-        StringBuilder sb = new StringBuilder("digraph ").append(quote(g.name())).append(" {\n");
+        return of(g.name(), List.of(g));
+    }
+
+    /**
+     * The DOT text of a model's graphs: one cluster per graph when there are several (the pieces of a piecewise
+     * model), their nodes prefixed with the piece's index so that names stay unique.
+     */
+    public static String of(String name, List<Graph> graphs) {
+        StringBuilder sb = new StringBuilder("digraph ").append(quote(name)).append(" {\n");
         sb.append("  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n");
+        boolean clusters = graphs.size() > 1;
+        for (int i = 0; i < graphs.size(); i++) {
+            Graph g = graphs.get(i);
+            String prefix = clusters ? "p" + i + "_" : "";
+            String indent = clusters ? "    " : "  ";
+            if (clusters) {
+                sb.append("  subgraph ").append(quote("cluster_" + i)).append(" {\n    label=")
+                        .append(quote(i + ": " + g.name())).append(";\n");
+            }
+            nodes(sb, g, prefix, indent);
+            if (clusters) {
+                sb.append("  }\n");
+            }
+        }
+        return sb.append("}\n").toString();
+    }
+
+    private static void nodes(StringBuilder sb, Graph g, String prefix, String indent) {
         for (Node n : g.nodes()) {
             String attrs = switch (n.kind()) {
                 case PLACEHOLDER -> "shape=ellipse, style=filled, fillcolor=\"#e8f4e8\", label=" + quote(n.name() + "\n"
@@ -29,15 +55,14 @@ public final class Dot {
                 case CALL -> "shape=box, style=\"rounded,filled\", fillcolor=\"" + color(n) + "\", label="
                         + quote(n.name() + "\n" + n.target() + literals(n) + "\n" + n.meta());
             };
-            sb.append("  ").append(quote(n.name())).append(" [").append(attrs).append("];\n");
+            sb.append(indent).append(quote(prefix + n.name())).append(" [").append(attrs).append("];\n");
         }
         for (Node n : g.nodes()) {
-            List<Node> inputs = Graph.inputNodes(n);
-            for (Node in : inputs) {
-                sb.append("  ").append(quote(in.name())).append(" -> ").append(quote(n.name())).append(";\n");
+            for (Node in : Graph.inputNodes(n)) {
+                sb.append(indent).append(quote(prefix + in.name())).append(" -> ").append(quote(prefix + n.name()))
+                        .append(";\n");
             }
         }
-        return sb.append("}\n").toString();
     }
 
     private static String color(Node n) {

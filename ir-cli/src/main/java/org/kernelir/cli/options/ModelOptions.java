@@ -1,36 +1,41 @@
 package org.kernelir.cli.options;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.kernelir.cli.CliException;
 import org.kernelir.cli.model.Model;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.GraphJson;
+import org.kernelir.passes.examples.ModelFile;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code MODEL.json | --example NAME}: the model a command works on. A model file is a kernel-ir graph document;
- * a folder holds the pieces of a piecewise model, one graph document each, taken in file-name order. Examples live
- * in {@code examples/models/} of the kernel-ir installation.
+ * {@code MODEL.json | --example NAME}: the model a command works on: a kernel-ir graph document (one graph,
+ * {@code "format": "kernel-ir.graph"}) or model document (the pieces of a piecewise model,
+ * {@code "format": "kernel-ir.model"}). Examples live in {@code examples/models/} of the kernel-ir installation.
  */
 public final class ModelOptions {
 
     /** The system property naming the kernel-ir installation (set by the {@code kir} launcher). */
     public static final String HOME_PROPERTY = "kernelir.home";
 
+    private static final JsonFactory FORMAT_PEEK = JsonFactory.builder().build();
+
     @ArgGroup(exclusive = true, multiplicity = "1")
     Choice choice;
 
     static final class Choice {
-        @Parameters(index = "0", arity = "1", paramLabel = "MODEL.json", description = "A graph document (kernel-ir.graph "
-                + "JSON), or a folder of them (the pieces of a piecewise model).")
+        @Parameters(index = "0", arity = "1", paramLabel = "MODEL.json", description = "A kernel-ir graph or model document "
+                + "(JSON).")
         Path file;
 
         @Option(names = "--example", paramLabel = "NAME", description = "A model of examples/models/: ${COMPLETION-CANDIDATES}.",
@@ -54,52 +59,56 @@ public final class ModelOptions {
      */
     public Model load() {
         if (choice.example != null) {
-            Path dir = examplesDirectory();
-            Path file = dir.resolve(choice.example + ".json");
-            Path folder = dir.resolve(choice.example);
-            if (Files.isRegularFile(file)) {
-                return read(file, choice.example);
+            Path file = examplesDirectory().resolve(choice.example + ".json");
+            if (!Files.isRegularFile(file)) {
+                throw new CliException("no example model '" + choice.example + "' in " + examplesDirectory()
+                        + "; examples: " + String.join(", ", exampleNames()));
             }
-            if (Files.isDirectory(folder)) {
-                return read(folder, choice.example);
-            }
-            throw new CliException("no example model '" + choice.example + "' in " + dir + "; examples: "
-                    + String.join(", ", exampleNames()));
+            return read(file);
         }
         Path f = choice.file;
-        if (!Files.exists(f)) {
-            throw new CliException("model file " + f + " does not exist; give a kernel-ir graph document (.json) or "
-                    + "--example NAME (" + String.join(", ", exampleNames()) + ")");
+        if (!Files.isRegularFile(f)) {
+            throw new CliException("model file " + f + (Files.exists(f) ? " is not a file" : " does not exist")
+                    + "; give a kernel-ir graph or model document (.json), or --example NAME (examples: "
+                    + String.join(", ", exampleNames()) + ")");
         }
-        String name = f.getFileName().toString().replaceFirst("\\.json$", "");
-        return read(f, name);
+        return read(f);
     }
 
-    private static Model read(Path path, String name) {
-        if (Files.isRegularFile(path)) {
-            return new Model(name, path.toString(), List.of(readGraph(path)));
-        }
-        List<Path> files;
-        try (Stream<Path> s = Files.list(path)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
-        } catch (IOException e) {
-            throw new CliException("cannot list model folder " + path + ": " + e.getMessage(), e);
-        }
-        if (files.isEmpty()) {
-            throw new CliException("model folder " + path + " holds no graph document (*.json)");
-        }
-        List<Graph> pieces = new ArrayList<>();
-        for (Path f : files) {
-            pieces.add(readGraph(f));
-        }
-        return new Model(name, path.toString(), pieces);
-    }
-
-    private static Graph readGraph(Path file) {
+    /** Reads a model document (several graphs) or a graph document (one), telling them apart by "format". */
+    static Model read(Path file) {
         try {
-            return GraphJson.read(file);
+            if (ModelFile.FORMAT.equals(formatOf(file))) {
+                ModelFile m = ModelFile.read(file);
+                return new Model(m.name(), file.toString(), m.graphs());
+            }
+            Graph g = GraphJson.read(file);
+            return new Model(g.name(), file.toString(), List.of(g));
         } catch (UncheckedIOException e) {
-            throw new CliException(e.getMessage(), e);
+            throw new CliException(e.getMessage() + "; check the file's permissions", e);
+        }
+    }
+
+    /**
+     * The top-level {@code "format"} member of a JSON document, or {@code null} when there is none or the document
+     * is not JSON (the reader that follows reports that, with the line and column).
+     */
+    private static String formatOf(Path file) {
+        try (JsonParser p = FORMAT_PEEK.createParser(file.toFile())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                JsonToken value = p.nextToken();
+                if (key.equals("format")) {
+                    return value == JsonToken.VALUE_STRING ? p.getText() : null;
+                }
+                p.skipChildren();
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -110,7 +119,7 @@ public final class ModelOptions {
         return base.resolve("examples").resolve("models").toAbsolutePath().normalize();
     }
 
-    /** The example models there are: {@code NAME.json} files and {@code NAME/} folders. */
+    /** The example models there are: the {@code NAME.json} files. */
     public static List<String> exampleNames() {
         Path dir = examplesDirectory();
         if (!Files.isDirectory(dir)) {
@@ -118,8 +127,7 @@ public final class ModelOptions {
         }
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString())
-                    .filter(n -> n.endsWith(".json") || Files.isDirectory(dir.resolve(n)))
-                    .map(n -> n.replaceFirst("\\.json$", "")).sorted().toList();
+                    .filter(n -> n.endsWith(".json")).map(n -> n.substring(0, n.length() - 5)).sorted().toList();
         } catch (IOException e) {
             return List.of();
         }

@@ -98,6 +98,12 @@ public final class Conformance {
         if (actual.dtype() != expected.dtype() || !Arrays.equals(actual.sizes(), expected.sizes())) {
             return "is " + actual.meta() + " but native gives " + expected.meta();
         }
+        boolean sameLayout = (actual.isContiguous() && expected.isContiguous())
+                || Arrays.equals(actual.strides(), expected.strides());
+        if (!sameLayout) {
+            return "has strides " + Arrays.toString(actual.strides()) + " but native's are "
+                    + Arrays.toString(expected.strides()) + " (" + expected.meta() + ")";
+        }
         DType dt = expected.dtype();
         Tolerance tol = op.tolerance(dt);
         double[] a = actual.toDoubleArray();

@@ -55,6 +55,37 @@ public final class Dispatcher {
     /** A dispatcher over {@code registry} with no priorities set. */
     public Dispatcher(ProviderRegistry registry) {
         this.registry = registry;
+        registry.addListener(new ForgetOnRemoval(this, registry));
+    }
+
+    /**
+     * Makes the handles drop their resolved candidates when a provider leaves the registry. A handle resolves
+     * again on its next call anyway; this is for a handle that is never called again, whose candidate array would
+     * otherwise keep an unloaded plugin's implementations, and so its class loader, reachable. Holds the
+     * dispatcher weakly, since a registry may outlive its dispatchers.
+     */
+    private static final class ForgetOnRemoval implements ProviderRegistry.Listener {
+        private final java.lang.ref.WeakReference<Dispatcher> dispatcher;
+        private final ProviderRegistry registry;
+
+        ForgetOnRemoval(Dispatcher dispatcher, ProviderRegistry registry) {
+            this.dispatcher = new java.lang.ref.WeakReference<>(dispatcher);
+            this.registry = registry;
+        }
+
+        @Override
+        public void registered(RegisteredProvider provider) {
+        }
+
+        @Override
+        public void unregistered(RegisteredProvider provider) {
+            Dispatcher d = dispatcher.get();
+            if (d == null) {
+                registry.removeListener(this);
+                return;
+            }
+            d.handles.values().forEach(OpHandle::forget);
+        }
     }
 
     /** A dispatcher over {@code registry} with {@code priority} as its permanent priority. */

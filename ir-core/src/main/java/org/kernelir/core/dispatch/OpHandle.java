@@ -42,6 +42,11 @@ public final class OpHandle<F> {
         return List.of(candidateArray());
     }
 
+    /** Drops the resolved candidates (a provider left the registry), so that they keep none of its classes alive. */
+    void forget() {
+        resolved = null;
+    }
+
     private Implementation<F>[] candidateArray() {
         Resolved<F> r = resolved;
         long stamp = dispatcher.stamp();

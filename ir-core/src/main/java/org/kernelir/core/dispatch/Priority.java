@@ -106,6 +106,9 @@ public record Priority(List<String> defaults, Map<String, List<String>> perOp) {
             }
             String op = entry.substring(0, eq).trim();
             String[] providers = Arrays.stream(entry.substring(eq + 1).split(",", -1)).map(String::trim).toArray(String[]::new);
+            if (op.equals(DEFAULT_KEY) ? !p.defaults().isEmpty() : p.perOp().containsKey(op)) {
+                throw new IllegalArgumentException("priority '" + text + "' sets " + op + " twice; give each op one list");
+            }
             p = op.equals(DEFAULT_KEY) ? p.withDefault(providers) : p.with(op, providers);
         }
         return p;

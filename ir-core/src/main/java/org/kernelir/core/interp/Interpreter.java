@@ -18,8 +18,9 @@ import org.kernelir.core.tensor.TensorMeta;
  * Runs a {@link Graph} on CPU tensors, node by node, in graph order.
  *
  * <p>Symbolic dimensions are bound from the inputs: a placeholder dimension that is a plain symbol takes the
- * input's size; every other dimension must then evaluate to the input's size. Two inputs that disagree on a
- * symbol are an error naming both.
+ * input's size; every other dimension (such as {@code 2*s0}) must then evaluate to the input's size, whichever
+ * input bound its symbols. Two inputs that disagree on a symbol are an error naming both, and so is a symbol that
+ * no input has as a whole dimension.
  */
 public final class Interpreter {
 

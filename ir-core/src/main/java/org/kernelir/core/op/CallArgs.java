@@ -186,7 +186,7 @@ public final class CallArgs {
         for (int i = 0; i < size; i++) {
             Object v = value(i);
             sb.append(i == 0 ? "" : ", ");
-            sb.append(v instanceof Tensor || v instanceof Node || v instanceof TensorMeta ? meta(i) : v);
+            sb.append(v == null ? "None" : v instanceof Tensor || v instanceof Node || v instanceof TensorMeta ? meta(i) : v);
         }
         return sb.append(')').toString();
     }

@@ -11,7 +11,8 @@ import org.kernelir.core.shape.Dim;
 /**
  * The reference CPU kernels of the primitives. They favour clarity over speed: inputs are gathered into
  * {@code double} arrays in row-major order (broadcast as needed), computed in double precision, and rounded
- * once into the result dtype. Fast kernels belong in providers.
+ * once into the result dtype. Integer results are computed in {@code long} arithmetic instead, so {@code i64}
+ * stays exact beyond 2^53 (and wraps like Java's integers). Fast kernels belong in providers.
  */
 final class CpuKernels {
 
@@ -170,7 +171,7 @@ final class CpuKernels {
         return out;
     }
 
-    /** Writes row-major integer {@code values} into the contiguous tensor {@code dst}, exactly. */
+    /** A new contiguous tensor holding row-major integer {@code values}, stored exactly (wrapping to the dtype). */
     private static CpuTensor fromLongs(DType dtype, long[] shape, long[] values) {
         CpuTensor out = CpuTensor.zeros(dtype, shape);
         for (int i = 0; i < values.length; i++) {

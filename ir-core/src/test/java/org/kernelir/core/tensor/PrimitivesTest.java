@@ -216,8 +216,10 @@ class PrimitivesTest {
         MUL(Prims.MUL, Tensor::mul, (x, y) -> x * y, -4),
         DIV(Prims.DIV, Tensor::div, (x, y) -> x / y, -4),
         POW(Prims.POW, Tensor::pow, Math::pow, 0.25),
-        MAXIMUM(Prims.MAXIMUM, Tensor::maximum, (x, y) -> Double.isNaN(x + y) ? Double.NaN : x > y ? x : y, -4),
-        MINIMUM(Prims.MINIMUM, Tensor::minimum, (x, y) -> Double.isNaN(x + y) ? Double.NaN : x < y ? x : y, -4);
+        MAXIMUM(Prims.MAXIMUM, Tensor::maximum, (x, y) -> Double.isNaN(x) || Double.isNaN(y) ? Double.NaN
+                : Math.max(x, y), -4),
+        MINIMUM(Prims.MINIMUM, Tensor::minimum, (x, y) -> Double.isNaN(x) || Double.isNaN(y) ? Double.NaN
+                : Math.min(x, y), -4);
 
         final KernelDef prim;
         final BinaryOperator<Tensor> call;
@@ -636,8 +638,11 @@ class PrimitivesTest {
         assertLongs(longs(DType.I64, big + 2, -big - 2).clamp(0.5, 1e300), DType.I64, new long[] {big + 2, 1},
                 "clamp to fractional bounds");
         assertLongs(c.copy_(d), DType.I64, new long[] {big - 1, big - 1}, "copy_");
-        assertLongs(longs(DType.I64, 3).pow(longs(DType.I64, 39)), DType.I64, new long[] {4052555153018976267L},
-                "3^39");
+        assertLongs(longs(DType.I64, 3, -2).pow(longs(DType.I64, 39, 63)), DType.I64,
+                new long[] {4052555153018976267L, Long.MIN_VALUE}, "3^39 and (-2)^63");
+        ArithmeticException e = assertThrows(ArithmeticException.class,
+                () -> longs(DType.I64, 2).pow(longs(DType.I64, -1)));
+        assertTrue(e.getMessage().contains("negative power"), e.getMessage());
     }
 
     @Test
@@ -1216,14 +1221,23 @@ class PrimitivesTest {
         }
         double worst = 0;
         double worstAt = 0;
+        double worstRelative = 0;
+        double worstRelativeAt = 0;
         for (double x : points) {
-            double err = Math.abs(SpecialFunctions.erf(x) - erfReference(x));
+            double ref = erfReference(x);
+            double err = Math.abs(SpecialFunctions.erf(x) - ref);
             if (!(err <= worst)) {
                 worst = err;
                 worstAt = x;
             }
+            if (ref != 0 && !(err / Math.abs(ref) <= worstRelative)) {
+                worstRelative = err / Math.abs(ref);
+                worstRelativeAt = x;
+            }
         }
         assertTrue(worst < 1e-12, "largest |erf error| is " + worst + " at x = " + worstAt);
+        assertTrue(worstRelative < 1e-13, "largest relative erf error is " + worstRelative + " at x = "
+                + worstRelativeAt + " (SpecialFunctions promises about 1e-13)");
         // Through the tensor API, in f64.
         CpuTensor x = CpuTensor.of(DType.F64, points.stream().mapToDouble(Double::doubleValue).toArray(), points.size());
         double[] got = values((CpuTensor) x.erf());

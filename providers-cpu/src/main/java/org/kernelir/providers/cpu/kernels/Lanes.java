@@ -10,7 +10,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -28,19 +27,28 @@ final class Lanes {
 
     /** The kernels' working species: the widest the CPU does well (8 lanes with AVX2, 16 with AVX-512). */
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    /** Same lane count as {@link #F}, for bit manipulation. */
-    static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    /** Same lane count as {@link #F}, half the bits: one vector of 16-bit elements. */
-    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    /** Same shape, hence same lane count, as {@link #F}, for bit manipulation. */
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    /**
+     * Same lane count as {@link #F}, half the bits: one vector of 16-bit elements. The canonical species constants
+     * are used (not {@code VectorSpecies.of}) so that C2 sees them as constants and intrinsifies the conversions.
+     */
+    static final VectorSpecies<Short> S = switch (F.vectorBitSize()) {
+        case 512 -> ShortVector.SPECIES_256;
+        case 256 -> ShortVector.SPECIES_128;
+        default -> ShortVector.SPECIES_64;
+    };
     /** Lanes per vector. */
     static final int LANES = F.length();
     /**
-     * Whether fp8 codes are stored with vectors: needs a byte species with {@link #LANES} lanes, i.e. at least
-     * 64-bit byte vectors, so 256-bit float vectors or wider; narrower machines use the scalar encoder.
+     * Whether fp8 codes are stored with vectors: that needs a byte species with {@link #LANES} lanes, i.e. at
+     * least 64-bit byte vectors, so 256-bit float vectors or wider; narrower machines use the scalar encoder.
      */
     static final boolean VECTOR_FP8 = F.vectorBitSize() >= 256;
-    private static final VectorSpecies<Byte> B =
-            VECTOR_FP8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4)) : null;
+    private static final VectorSpecies<Byte> B = switch (F.vectorBitSize()) {
+        case 512 -> ByteVector.SPECIES_128;
+        default -> ByteVector.SPECIES_64;
+    };
 
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
@@ -78,25 +86,96 @@ final class Lanes {
     private Lanes() {
     }
 
-    // ---------------------------------------------------------------- vector loads and stores
+    // ---------------------------------------------------------------- f32 vectors
 
-    /** Loads {@link #LANES} elements starting at element {@code i}, widened to f32. */
-    static FloatVector load(ElemType t, MemorySegment s, long i) {
-        if (t == ElemType.F32) {
-            return FloatVector.fromMemorySegment(F, s, i << 2, LE);
-        }
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, s, i << 1, LE)
-                .convertShape(VectorOperators.S2I, I, 0);
-        return t == ElemType.BF16 ? h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats() : f16ToFloat(h);
+    /** Loads {@link #LANES} f32 values starting at element {@code i}. */
+    static FloatVector load(MemorySegment s, long i) {
+        return FloatVector.fromMemorySegment(F, s, i << 2, LE);
     }
 
-    /** Stores {@link #LANES} values at element {@code i}, rounded to nearest even for 16-bit types. */
-    static void store(ElemType t, FloatVector v, MemorySegment s, long i) {
-        if (t == ElemType.F32) {
-            v.intoMemorySegment(s, i << 2, LE);
-            return;
+    /** Stores {@link #LANES} f32 values at element {@code i}. */
+    static void store(FloatVector v, MemorySegment s, long i) {
+        v.intoMemorySegment(s, i << 2, LE);
+    }
+
+    static float getF32(MemorySegment s, long i) {
+        return s.get(F32_LE, i << 2);
+    }
+
+    static void setF32(MemorySegment s, long i, float v) {
+        s.set(F32_LE, i << 2, v);
+    }
+
+    // ---------------------------------------------------------------- whole-row conversions
+
+    /**
+     * Widens {@code n} elements of type {@code t} at element {@code si} of {@code src} to f32 at element
+     * {@code di} of {@code dst}. One small loop per type, so each compiles to straight vector code.
+     */
+    static void widen(ElemType t, MemorySegment src, long si, MemorySegment dst, long di, int n) {
+        switch (t) {
+            case F32 -> MemorySegment.copy(src, si << 2, dst, di << 2, (long) n << 2);
+            case F16 -> widenF16(src, si, dst, di, n);
+            case BF16 -> widenBf16(src, si, dst, di, n);
         }
-        IntVector bits = t == ElemType.BF16 ? floatToBf16(v) : floatToF16(v);
+    }
+
+    /** Rounds {@code n} f32 values at element {@code si} of {@code src} to {@code t} at element {@code di} of {@code dst}. */
+    static void narrow(ElemType t, MemorySegment src, long si, MemorySegment dst, long di, int n) {
+        switch (t) {
+            case F32 -> MemorySegment.copy(src, si << 2, dst, di << 2, (long) n << 2);
+            case F16 -> narrowF16(src, si, dst, di, n);
+            case BF16 -> narrowBf16(src, si, dst, di, n);
+        }
+    }
+
+    private static void widenF16(MemorySegment src, long si, MemorySegment dst, long di, int n) {
+        int j = 0;
+        for (; j <= n - LANES; j += LANES) {
+            store(f16ToFloat(loadHalfBits(src, si + j)), dst, di + j);
+        }
+        for (; j < n; j++) {
+            setF32(dst, di + j, Float.float16ToFloat(src.get(I16_LE, (si + j) << 1)));
+        }
+    }
+
+    private static void widenBf16(MemorySegment src, long si, MemorySegment dst, long di, int n) {
+        int j = 0;
+        for (; j <= n - LANES; j += LANES) {
+            store(loadHalfBits(src, si + j).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), dst, di + j);
+        }
+        for (; j < n; j++) {
+            setF32(dst, di + j, Float.intBitsToFloat(src.get(I16_LE, (si + j) << 1) << 16));
+        }
+    }
+
+    private static void narrowF16(MemorySegment src, long si, MemorySegment dst, long di, int n) {
+        int j = 0;
+        for (; j <= n - LANES; j += LANES) {
+            storeHalfBits(floatToF16(load(src, si + j)), dst, di + j);
+        }
+        for (; j < n; j++) {
+            dst.set(I16_LE, (di + j) << 1, Float.floatToFloat16(getF32(src, si + j)));
+        }
+    }
+
+    private static void narrowBf16(MemorySegment src, long si, MemorySegment dst, long di, int n) {
+        int j = 0;
+        for (; j <= n - LANES; j += LANES) {
+            storeHalfBits(floatToBf16(load(src, si + j)), dst, di + j);
+        }
+        for (; j < n; j++) {
+            dst.set(I16_LE, (di + j) << 1, floatToBf16(getF32(src, si + j)));
+        }
+    }
+
+    /** {@link #LANES} 16-bit patterns at element {@code i}, sign-extended into int lanes. */
+    private static IntVector loadHalfBits(MemorySegment s, long i) {
+        return (IntVector) ShortVector.fromMemorySegment(S, s, i << 1, LE).convertShape(VectorOperators.S2I, I, 0);
+    }
+
+    /** Stores the low 16 bits of each int lane at element {@code i}. */
+    private static void storeHalfBits(IntVector bits, MemorySegment s, long i) {
         ((ShortVector) bits.convertShape(VectorOperators.I2S, S, 0)).intoMemorySegment(s, i << 1, LE);
     }
 

@@ -63,10 +63,22 @@ public final class RmsNormKernels {
         }
         Checks.outputRegion("out", out, size, outOff, outRowStride, rows, cols);
         RowScheduler.forRows(rows, 2L * cols * size, (r0, r1) -> {
+            if (t == ElemType.F32) {
+                for (int r = r0; r < r1; r++) {
+                    long xi = xOff + r * xRowStride;
+                    float inv = inverseRms(sumOfSquares(x, xi, cols), cols, eps);
+                    scale(x, xi, weight, wOff, inv, out, outOff + r * outRowStride, cols);
+                }
+                return;
+            }
+            // 16-bit: widen each row into f32 scratch once, normalize there, round once into out (see Scratch).
+            MemorySegment row = Scratch.floats(0, cols);
+            MemorySegment w = widenWeight(t, weight, wOff, cols);
             for (int r = r0; r < r1; r++) {
-                long xi = xOff + r * xRowStride;
-                float inv = inverseRms(sumOfSquares(t, x, xi, cols), cols, eps);
-                scale(t, x, xi, weight, wOff, inv, out, outOff + r * outRowStride, cols);
+                Lanes.widen(t, x, xOff + r * xRowStride, row, 0, cols);
+                float inv = inverseRms(sumOfSquares(row, 0, cols), cols, eps);
+                scale(row, 0, w, 0, inv, row, 0, cols);
+                Lanes.narrow(t, row, 0, out, outOff + r * outRowStride, cols);
             }
         }, x, weight, out);
     }
@@ -106,19 +118,45 @@ public final class RmsNormKernels {
         }
         Checks.outputRegion("outY", outY, size, yOff, yRowStride, rows, cols);
         Checks.outputRegion("outResidual", outResidual, size, orOff, orRowStride, rows, cols);
-        // Why two passes that both compute x + residual, instead of storing r in the first pass: in the in-place
-        // form the first pass would overwrite residual, and for f16/bf16 the stored (rounded) r is not the f32 r
-        // that y must be computed from. Recomputing keeps exact f32 semantics under any exact aliasing, needs no
-        // scratch buffer, and costs nothing measurable: the second pass re-reads a row that is still in L1/L2.
         RowScheduler.forRows(rows, 4L * cols * size, (r0, r1) -> {
+            if (t == ElemType.F32) {
+                // Two passes that both compute x + residual, instead of storing r in the first pass: in the in-place
+                // form the first pass would overwrite residual before the second pass reads it. Recomputing keeps
+                // exact f32 semantics under any exact aliasing, needs no scratch, and costs nothing measurable:
+                // the second pass re-reads rows that are still in L1/L2, so DRAM sees each byte once.
+                for (int r = r0; r < r1; r++) {
+                    long xi = xOff + r * xRowStride;
+                    long ri = rOff + r * rRowStride;
+                    float inv = inverseRms(sumOfSquaresOfSum(x, xi, residual, ri, cols), cols, eps);
+                    addAndScale(x, xi, residual, ri, weight, wOff, inv,
+                            outY, yOff + r * yRowStride, outResidual, orOff + r * orRowStride, cols);
+                }
+                return;
+            }
+            // 16-bit: both inputs are widened into f32 scratch before anything is written, so any exact aliasing
+            // is safe, and y is computed from the f32 sum r, not from the rounded residual, as the op requires.
+            MemorySegment sum = Scratch.floats(0, cols);
+            MemorySegment res = Scratch.floats(1, cols);
+            MemorySegment w = widenWeight(t, weight, wOff, cols);
             for (int r = r0; r < r1; r++) {
-                long xi = xOff + r * xRowStride;
-                long ri = rOff + r * rRowStride;
-                float inv = inverseRms(sumOfSquaresOfSum(t, x, xi, residual, ri, cols), cols, eps);
-                addAndScale(t, x, xi, residual, ri, weight, wOff, inv,
-                        outY, yOff + r * yRowStride, outResidual, orOff + r * orRowStride, cols);
+                Lanes.widen(t, x, xOff + r * xRowStride, sum, 0, cols);
+                Lanes.widen(t, residual, rOff + r * rRowStride, res, 0, cols);
+                float inv = inverseRms(addInPlaceAndSumOfSquares(sum, res, cols), cols, eps);
+                Lanes.narrow(t, sum, 0, outResidual, orOff + r * orRowStride, cols);
+                scale(sum, 0, w, 0, inv, sum, 0, cols);
+                Lanes.narrow(t, sum, 0, outY, yOff + r * yRowStride, cols);
             }
         }, x, residual, weight, outY, outResidual);
+    }
+
+    /** The weight widened to f32 in scratch slot 2, or null when there is no weight. */
+    private static MemorySegment widenWeight(ElemType t, MemorySegment weight, long wOff, int cols) {
+        if (weight == null) {
+            return null;
+        }
+        MemorySegment w = Scratch.floats(2, cols);
+        Lanes.widen(t, weight, wOff, w, 0, cols);
+        return w;
     }
 
     /** rsqrt(mean + eps) in f32, the reciprocal square root correctly rounded (double, then one rounding). */
@@ -127,81 +165,81 @@ public final class RmsNormKernels {
         return (float) (1.0 / Math.sqrt(meanSquarePlusEps));
     }
 
-    /** Sum of x^2 over {@code n} elements; four accumulators hide the FMA latency. */
-    private static float sumOfSquares(ElemType t, MemorySegment x, long xi, int n) {
+    /** Sum of x^2 over {@code n} f32 elements; four accumulators hide the FMA latency. */
+    private static float sumOfSquares(MemorySegment x, long xi, int n) {
         FloatVector a0 = FloatVector.zero(Lanes.F);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
         int j = 0;
         for (; j <= n - 4 * LANES; j += 4 * LANES) {
-            FloatVector v0 = Lanes.load(t, x, xi + j);
-            FloatVector v1 = Lanes.load(t, x, xi + j + LANES);
-            FloatVector v2 = Lanes.load(t, x, xi + j + 2 * LANES);
-            FloatVector v3 = Lanes.load(t, x, xi + j + 3 * LANES);
+            FloatVector v0 = Lanes.load(x, xi + j);
+            FloatVector v1 = Lanes.load(x, xi + j + LANES);
+            FloatVector v2 = Lanes.load(x, xi + j + 2 * LANES);
+            FloatVector v3 = Lanes.load(x, xi + j + 3 * LANES);
             a0 = v0.fma(v0, a0);
             a1 = v1.fma(v1, a1);
             a2 = v2.fma(v2, a2);
             a3 = v3.fma(v3, a3);
         }
         for (; j <= n - LANES; j += LANES) {
-            FloatVector v = Lanes.load(t, x, xi + j);
+            FloatVector v = Lanes.load(x, xi + j);
             a0 = v.fma(v, a0);
         }
         float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         for (; j < n; j++) {
-            float v = Lanes.get(t, x, xi + j);
+            float v = Lanes.getF32(x, xi + j);
             sum = Math.fma(v, v, sum);
         }
         return sum;
     }
 
     /** Sum of (x + residual)^2 over {@code n} elements, the sum formed in f32. */
-    private static float sumOfSquaresOfSum(ElemType t, MemorySegment x, long xi, MemorySegment res, long ri, int n) {
+    private static float sumOfSquaresOfSum(MemorySegment x, long xi, MemorySegment res, long ri, int n) {
         FloatVector a0 = FloatVector.zero(Lanes.F);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
         int j = 0;
         for (; j <= n - 4 * LANES; j += 4 * LANES) {
-            FloatVector v0 = Lanes.load(t, x, xi + j).add(Lanes.load(t, res, ri + j));
-            FloatVector v1 = Lanes.load(t, x, xi + j + LANES).add(Lanes.load(t, res, ri + j + LANES));
-            FloatVector v2 = Lanes.load(t, x, xi + j + 2 * LANES).add(Lanes.load(t, res, ri + j + 2 * LANES));
-            FloatVector v3 = Lanes.load(t, x, xi + j + 3 * LANES).add(Lanes.load(t, res, ri + j + 3 * LANES));
+            FloatVector v0 = Lanes.load(x, xi + j).add(Lanes.load(res, ri + j));
+            FloatVector v1 = Lanes.load(x, xi + j + LANES).add(Lanes.load(res, ri + j + LANES));
+            FloatVector v2 = Lanes.load(x, xi + j + 2 * LANES).add(Lanes.load(res, ri + j + 2 * LANES));
+            FloatVector v3 = Lanes.load(x, xi + j + 3 * LANES).add(Lanes.load(res, ri + j + 3 * LANES));
             a0 = v0.fma(v0, a0);
             a1 = v1.fma(v1, a1);
             a2 = v2.fma(v2, a2);
             a3 = v3.fma(v3, a3);
         }
         for (; j <= n - LANES; j += LANES) {
-            FloatVector v = Lanes.load(t, x, xi + j).add(Lanes.load(t, res, ri + j));
+            FloatVector v = Lanes.load(x, xi + j).add(Lanes.load(res, ri + j));
             a0 = v.fma(v, a0);
         }
         float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         for (; j < n; j++) {
-            float v = Lanes.get(t, x, xi + j) + Lanes.get(t, res, ri + j);
+            float v = Lanes.getF32(x, xi + j) + Lanes.getF32(res, ri + j);
             sum = Math.fma(v, v, sum);
         }
         return sum;
     }
 
     /** out = x * inv (* w). Each element is read before it is written, so out may alias x. */
-    private static void scale(ElemType t, MemorySegment x, long xi, MemorySegment w, long wi, float inv,
+    private static void scale(MemorySegment x, long xi, MemorySegment w, long wi, float inv,
                               MemorySegment out, long oi, int n) {
         int j = 0;
         if (w == null) {
             for (; j <= n - LANES; j += LANES) {
-                Lanes.store(t, Lanes.load(t, x, xi + j).mul(inv), out, oi + j);
+                Lanes.store(Lanes.load(x, xi + j).mul(inv), out, oi + j);
             }
             for (; j < n; j++) {
-                Lanes.set(t, out, oi + j, Lanes.get(t, x, xi + j) * inv);
+                Lanes.setF32(out, oi + j, Lanes.getF32(x, xi + j) * inv);
             }
         } else {
             for (; j <= n - LANES; j += LANES) {
-                Lanes.store(t, Lanes.load(t, x, xi + j).mul(inv).mul(Lanes.load(t, w, wi + j)), out, oi + j);
+                Lanes.store(Lanes.load(x, xi + j).mul(inv).mul(Lanes.load(w, wi + j)), out, oi + j);
             }
             for (; j < n; j++) {
-                Lanes.set(t, out, oi + j, Lanes.get(t, x, xi + j) * inv * Lanes.get(t, w, wi + j));
+                Lanes.setF32(out, oi + j, Lanes.getF32(x, xi + j) * inv * Lanes.getF32(w, wi + j));
             }
         }
     }
@@ -210,32 +248,59 @@ public final class RmsNormKernels {
      * r = x + res; outRes = r; outY = r * inv (* w). Both inputs of an element are read before either output is
      * written, so the outputs may alias the inputs.
      */
-    private static void addAndScale(ElemType t, MemorySegment x, long xi, MemorySegment res, long ri,
+    private static void addAndScale(MemorySegment x, long xi, MemorySegment res, long ri,
                                     MemorySegment w, long wi, float inv,
                                     MemorySegment outY, long yi, MemorySegment outRes, long ori, int n) {
         int j = 0;
         if (w == null) {
             for (; j <= n - LANES; j += LANES) {
-                FloatVector r = Lanes.load(t, x, xi + j).add(Lanes.load(t, res, ri + j));
-                Lanes.store(t, r, outRes, ori + j);
-                Lanes.store(t, r.mul(inv), outY, yi + j);
+                FloatVector r = Lanes.load(x, xi + j).add(Lanes.load(res, ri + j));
+                Lanes.store(r, outRes, ori + j);
+                Lanes.store(r.mul(inv), outY, yi + j);
             }
         } else {
             for (; j <= n - LANES; j += LANES) {
-                FloatVector r = Lanes.load(t, x, xi + j).add(Lanes.load(t, res, ri + j));
-                FloatVector wv = Lanes.load(t, w, wi + j);
-                Lanes.store(t, r, outRes, ori + j);
-                Lanes.store(t, r.mul(inv).mul(wv), outY, yi + j);
+                FloatVector r = Lanes.load(x, xi + j).add(Lanes.load(res, ri + j));
+                FloatVector wv = Lanes.load(w, wi + j);
+                Lanes.store(r, outRes, ori + j);
+                Lanes.store(r.mul(inv).mul(wv), outY, yi + j);
             }
         }
         for (; j < n; j++) {
-            float r = Lanes.get(t, x, xi + j) + Lanes.get(t, res, ri + j);
+            float r = Lanes.getF32(x, xi + j) + Lanes.getF32(res, ri + j);
             float y = r * inv;
             if (w != null) {
-                y *= Lanes.get(t, w, wi + j);
+                y *= Lanes.getF32(w, wi + j);
             }
-            Lanes.set(t, outRes, ori + j, r);
-            Lanes.set(t, outY, yi + j, y);
+            Lanes.setF32(outRes, ori + j, r);
+            Lanes.setF32(outY, yi + j, y);
         }
+    }
+
+    /** a = a + b (f32 rows), returning the sum of squares of the new a. */
+    private static float addInPlaceAndSumOfSquares(MemorySegment a, MemorySegment b, int n) {
+        FloatVector a0 = FloatVector.zero(Lanes.F);
+        FloatVector a1 = a0;
+        int j = 0;
+        for (; j <= n - 2 * LANES; j += 2 * LANES) {
+            FloatVector v0 = Lanes.load(a, j).add(Lanes.load(b, j));
+            FloatVector v1 = Lanes.load(a, j + LANES).add(Lanes.load(b, j + LANES));
+            Lanes.store(v0, a, j);
+            Lanes.store(v1, a, j + LANES);
+            a0 = v0.fma(v0, a0);
+            a1 = v1.fma(v1, a1);
+        }
+        for (; j <= n - LANES; j += LANES) {
+            FloatVector v = Lanes.load(a, j).add(Lanes.load(b, j));
+            Lanes.store(v, a, j);
+            a0 = v.fma(v, a0);
+        }
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            float v = Lanes.getF32(a, j) + Lanes.getF32(b, j);
+            Lanes.setF32(a, j, v);
+            sum = Math.fma(v, v, sum);
+        }
+        return sum;
     }
 }
