@@ -12,6 +12,7 @@ import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
 import org.kernelir.core.graph.Target;
 import org.kernelir.core.tensor.NodeMeta;
+import org.kernelir.core.tensor.TensorMeta;
 
 /**
  * Builds a new graph from an old one, node by node. Nodes of the old graph are copied under their own names
@@ -40,7 +41,7 @@ final class GraphRewrite {
     /** Copies a placeholder or call node; its arguments are redirected. */
     Node copy(Node n) {
         Node copied = switch (n.kind()) {
-            case PLACEHOLDER -> out.placeholder(n.name(), (org.kernelir.core.tensor.TensorMeta) n.meta());
+            case PLACEHOLDER -> out.placeholder(n.name(), (TensorMeta) n.meta());
             case CALL -> out.call(n.name(), n.target(), mapAll(n.args()), n.meta());
             case OUTPUT -> throw new IllegalArgumentException("copy the output node with finish()");
         };

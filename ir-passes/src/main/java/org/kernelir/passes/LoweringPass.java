@@ -127,10 +127,14 @@ public final class LoweringPass implements Pass {
 
         private Node resultOf(Node getitem) {
             Node tuple = (Node) getitem.arg(0);
-            Node result = tupleResults.get(tuple).get((int) (long) (Long) getitem.arg(1));
+            List<Node> results = tupleResults.get(tuple);
+            long index = (Long) getitem.arg(1);
+            Node result = index >= 0 && index < results.size() ? results.get((int) index) : null;
             if (result == null) {
-                throw new PassException("node " + getitem.name() + " takes result " + getitem.arg(1) + " of "
-                        + tuple.name() + " (" + tuple.target() + "), which is absent (None)");
+                throw new PassException("node " + getitem.name() + " takes result " + index + " of " + tuple.name()
+                        + " (" + tuple.target() + "), which " + (index >= 0 && index < results.size()
+                        ? "is absent (None)" : "has " + results.size() + " results") + "; fix the graph (the "
+                        + "verifier reports such problems before lowering)");
             }
             return result;
         }
@@ -173,6 +177,11 @@ public final class LoweringPass implements Pass {
                 } else {
                     metaArgs.add(v);
                 }
+            }
+            if (n.meta() instanceof TupleMeta
+                    && !graph.users(n).stream().allMatch(u -> u.calls(Prims.GETITEM.target()) && u.arg(0) == n)) {
+                leave(n, "its results are used other than through prim::getitem, so they cannot be rewired");
+                return;
             }
             lowerWith(op.get(), n, functional, metaArgs, tensorArgs);
         }

@@ -125,6 +125,7 @@ public final class PassConfig {
             return this;
         }
 
+        /** The configuration; the builder may be used again. */
         public PassConfig build() {
             return new PassConfig(this);
         }

@@ -33,22 +33,27 @@ public final class PassContext {
         this.config = Objects.requireNonNull(config, "config");
     }
 
+    /** The configuration this run works under. */
     public PassConfig config() {
         return config;
     }
 
+    /** See {@link PassConfig#dispatcher()}. */
     public Dispatcher dispatcher() {
         return config.dispatcher();
     }
 
+    /** See {@link PassConfig#catalog()}. */
     public KernelCatalog catalog() {
         return config.catalog();
     }
 
+    /** See {@link PassConfig#cache()}. */
     public ReplacementCache cache() {
         return config.cache();
     }
 
+    /** See {@link PassConfig#strict()}. */
     public boolean strict() {
         return config.strict();
     }

@@ -49,10 +49,12 @@ public final class PassManager {
                 new NoOpEliminationPass(), new DeadCodeEliminationPass());
     }
 
+    /** What every run works under. */
     public PassConfig config() {
         return config;
     }
 
+    /** The passes, in the order they run. */
     public List<Pass> passes() {
         return passes;
     }

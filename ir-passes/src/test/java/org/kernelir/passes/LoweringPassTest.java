@@ -21,7 +21,6 @@ import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.GraphFormatException;
 import org.kernelir.core.graph.GraphJson;
 import org.kernelir.core.graph.GraphVerifier;
-import org.kernelir.core.graph.Literals;
 import org.kernelir.core.graph.Node;
 import org.kernelir.core.graph.Target;
 import org.kernelir.core.op.CallArgs;
@@ -32,10 +31,7 @@ import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderContext;
 import org.kernelir.core.shape.Dim;
 import org.kernelir.core.tensor.CpuTensor;
-import org.kernelir.core.tensor.NodeMeta;
-import org.kernelir.core.tensor.Prims;
 import org.kernelir.core.tensor.TensorMeta;
-import org.kernelir.core.tensor.TupleMeta;
 import org.kernelir.passes.examples.LlamaBuilder;
 
 class LoweringPassTest {

@@ -8,12 +8,19 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.kernelir.cache.ReplacementCache;
+import org.kernelir.cache.ReplacementCaches;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dispatch.Priority;
+import org.kernelir.core.graph.Graph;
+import org.kernelir.core.interp.Interpreter;
 import org.kernelir.core.op.OpRegistry;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.provider.RegisteredProvider;
+import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.passes.LoweringResult;
+import org.kernelir.passes.PassConfig;
+import org.kernelir.passes.PassManager;
 import org.kernelir.runtime.plugins.ClasspathProviders;
 import org.kernelir.runtime.plugins.LoadState;
 import org.kernelir.runtime.plugins.PluginHost;
@@ -24,31 +31,38 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One kernel-ir instance, as an application embeds it: the ops, the providers (found on the class path, loaded
- * from the plugins folder, or handed over in code), the dispatcher that chooses among them, and the replacement
- * cache.
+ * from the plugins folder, or handed over in code), the dispatcher that chooses among them, the replacement
+ * cache, and the pass pipeline that lowers graphs.
  *
  * <pre>{@code
  * try (KernelIr ir = KernelIr.builder()
  *         .pluginsDirectory(Path.of("plugins"))
- *         .priority(Priority.parse("rms_norm=cpu,native"))
+ *         .priority(Priority.parse("default=cpu,native"))
  *         .build()) {
  *     for (ProviderStatus p : ir.providers()) {
  *         log.info("{}", p);
  *     }
+ *     Graph model = LlamaBuilder.tiny().build();
+ *     LoweringResult lowered = ir.lower(model);
+ *     log.info("{}", lowered.report().summary());
+ *
  *     Tensor x = CpuTensor.of(new float[] {1, 2, 3, 4, 5, 6, 7, 8}, 2, 4);
  *     Tensor w = CpuTensor.of(new float[] {1, 1, 1, 1}, 4);
  *     Tensor y = ir.dispatcher().call1(IrOps.RMS_NORM, x, w, 1e-6);
  * }
  * }</pre>
  *
- * <p>Building it never fails because of a provider: a broken plugin JAR or a provider that throws is logged once
- * and listed by {@link #providers()} and {@link #plugins()} with what to do, and everything else loads. A
- * priority that names a provider that is not loaded keeps working without it (logged once); {@code native}
- * closes every list.
+ * <p>The example lists every provider with its state (a provider that failed says why and what to do), lowers a
+ * model graph (each IR op node is replaced by the traced graph of the implementation the priority picks, here
+ * {@code cpu} where a plugin or class-path JAR provides it, else {@code native}) and calls one op eagerly.
  *
- * <p>Plugins can be loaded, unloaded and reloaded while the instance is in use; removing a plugin's providers
- * tells the registry's listeners, and the replacement cache drops their entries. {@link #close()} unloads every
- * plugin. The instance is thread-safe.
+ * <p>Building never fails because of a provider: a broken plugin JAR or a provider that throws is logged once
+ * and listed by {@link #providers()} and {@link #plugins()}, and everything else loads. A priority that names a
+ * provider that is not loaded works without it (logged once); {@code native} closes every list.
+ *
+ * <p>Plugins can be loaded, unloaded and reloaded while the instance is in use; when a plugin's providers leave
+ * the registry its listeners are told and the replacement cache drops their entries. {@link #close()} unloads
+ * every plugin. The instance is thread-safe.
  */
 public final class KernelIr implements AutoCloseable {
 
@@ -62,6 +76,7 @@ public final class KernelIr implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final ReplacementCache cache;
     private final PluginHost pluginHost;
+    private final PassManager passes;
     private final List<ProviderStatus> ownStatuses;
     private Priority requestedPriority;
     private Priority appliedPriority;
@@ -73,7 +88,7 @@ public final class KernelIr implements AutoCloseable {
             b.priority.perOp().keySet().forEach(ops::require); // before any plugin is loaded
         }
         this.registry = new ProviderRegistry(ops);
-        this.cache = b.cache == null ? ReplacementCache.disabled() : b.cache;
+        this.cache = b.cache == null ? ReplacementCaches.builder().noDisk().build() : b.cache;
         registry.addListener(new CachePurge(cache));
         List<ProviderStatus> statuses = new ArrayList<>();
         if (b.classpathProviders) {
@@ -92,6 +107,7 @@ public final class KernelIr implements AutoCloseable {
             this.pluginHost = null;
         }
         this.dispatcher = new Dispatcher(registry);
+        this.passes = PassManager.standard(PassConfig.builder(dispatcher).cache(cache).strict(b.strict).build());
         this.requestedPriority = b.priority;
         applyPriority(true);
     }
@@ -134,6 +150,36 @@ public final class KernelIr implements AutoCloseable {
     /** The cache of traced replacement graphs. */
     public ReplacementCache cache() {
         return cache;
+    }
+
+    /** The standard pass pipeline, over this instance's dispatcher and cache. */
+    public PassManager passManager() {
+        return passes;
+    }
+
+    /**
+     * Lowers {@code graph} with the standard pipeline: functionalization, lowering (every IR op node becomes the
+     * traced graph of the implementation dispatch picks for its argument metadata, through the replacement cache),
+     * clone, no-op and dead-code elimination.
+     *
+     * @return the lowered graph and the report (the implementation chosen per node, cache hits, pass timings)
+     * @throws org.kernelir.passes.PassException when a pass rejects the graph; the message names the node
+     */
+    public LoweringResult lower(Graph graph) {
+        return passes.run(graph);
+    }
+
+    /**
+     * Runs {@code graph} on CPU tensors: a lowered graph, or one with IR op nodes, which are then dispatched
+     * eagerly one by one. Primitives, IR ops and the kernel ops of the loaded providers are known.
+     *
+     * @param inputs one tensor per placeholder, in order
+     * @return the graph's outputs, in order
+     * @throws IllegalArgumentException for inputs that do not fit the placeholders
+     * @throws org.kernelir.core.interp.InterpreterException when a node fails, naming it
+     */
+    public List<CpuTensor> run(Graph graph, List<CpuTensor> inputs) {
+        return new Interpreter(passes.config().catalog()).run(graph, inputs);
     }
 
     /** The plugin host; empty when plugins were turned off ({@link Builder#plugins(boolean)}). */
@@ -306,6 +352,7 @@ public final class KernelIr implements AutoCloseable {
         private final List<KernelProvider> providers = new ArrayList<>();
         private Priority priority;
         private ReplacementCache cache;
+        private boolean strict;
 
         private Builder() {
         }
@@ -362,9 +409,18 @@ public final class KernelIr implements AutoCloseable {
             return this;
         }
 
-        /** The replacement cache (default: none, every lowering traces). */
+        /**
+         * The replacement cache (default: a memory-only cache, {@code ReplacementCaches.builder().noDisk()};
+         * give one with a disk tier so that a new process does not trace again).
+         */
         public Builder cache(ReplacementCache replacementCache) {
             this.cache = Objects.requireNonNull(replacementCache, "cache");
+            return this;
+        }
+
+        /** Whether lowering fails when IR op nodes are left (default {@code false}: it warns). */
+        public Builder strict(boolean strictLowering) {
+            this.strict = strictLowering;
             return this;
         }
 

@@ -14,6 +14,9 @@ import org.kernelir.cli.CliException;
 import org.kernelir.cli.KirCommand;
 import org.kernelir.cli.Output;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code kir cache stats|clear}: the disk tier of the replacement cache. */
@@ -21,10 +24,12 @@ import picocli.CommandLine.Option;
         subcommands = {CacheCommand.Stats.class, CacheCommand.Clear.class})
 public final class CacheCommand extends KirCommand {
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     protected int execute() {
-        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                "kir cache needs a subcommand: stats or clear");
+        throw new ParameterException(spec.commandLine(), "kir cache needs a subcommand: stats or clear");
     }
 
     /** The options both subcommands share. */

@@ -1178,10 +1178,11 @@ class PrimitivesTest {
 
     private static final BigDecimal TWO_OVER_SQRT_PI = new BigDecimal(
             "1.128379167095512573896158903121545171688101258657997713688171443421284936882986828973");
-    private static final MathContext MC = new MathContext(80);
-    private static final BigDecimal SERIES_EPSILON = new BigDecimal("1e-40");
+    /** Terms of the series reach e^(x^2) < 5e15 for |x| <= 6, so 50 digits leave over 30 for the result. */
+    private static final MathContext MC = new MathContext(50);
+    private static final BigDecimal SERIES_EPSILON = new BigDecimal("1e-35");
 
-    /** erf by its Maclaurin series in 80-digit decimal arithmetic, for {@code |x| <= 6}; ±1 beyond. */
+    /** erf by its Maclaurin series in 50-digit decimal arithmetic, for {@code |x| <= 6}; ±1 beyond. */
     static double erfReference(double x) {
         if (Double.isNaN(x)) {
             return x;
@@ -1208,11 +1209,11 @@ class PrimitivesTest {
     @Test
     void erfIsAccurateToOneInATrillion() {
         List<Double> points = new ArrayList<>();
-        for (int i = -3000; i <= 3000; i++) {
-            points.add(i / 400.0);                  // -7.5 .. 7.5 in steps of 1/400
+        for (int i = -1500; i <= 1500; i++) {
+            points.add(i / 200.0);                  // -7.5 .. 7.5 in steps of 1/200
         }
         SplittableRandom rnd = new SplittableRandom(2024);
-        for (int i = 0; i < 2000; i++) {
+        for (int i = 0; i < 1000; i++) {
             points.add(rnd.nextDouble(-6.5, 6.5));
         }
         for (double p : new double[] {2.5, Math.nextDown(2.5), Math.nextUp(2.5), 1e-300, 1e-10, 5e-324, 27, 28, 1e300}) {
@@ -1223,8 +1224,10 @@ class PrimitivesTest {
         double worstAt = 0;
         double worstRelative = 0;
         double worstRelativeAt = 0;
-        for (double x : points) {
-            double ref = erfReference(x);
+        double[] refs = points.stream().mapToDouble(PrimitivesTest::erfReference).toArray();
+        for (int i = 0; i < refs.length; i++) {
+            double x = points.get(i);
+            double ref = refs[i];
             double err = Math.abs(SpecialFunctions.erf(x) - ref);
             if (!(err <= worst)) {
                 worst = err;
@@ -1242,7 +1245,7 @@ class PrimitivesTest {
         CpuTensor x = CpuTensor.of(DType.F64, points.stream().mapToDouble(Double::doubleValue).toArray(), points.size());
         double[] got = values((CpuTensor) x.erf());
         for (int i = 0; i < got.length; i++) {
-            assertEquals(erfReference(points.get(i)), got[i], 1e-12, "erf(" + points.get(i) + ")");
+            assertEquals(refs[i], got[i], 1e-12, "erf(" + points.get(i) + ")");
         }
         assertEquals(1.0, SpecialFunctions.erf(Double.POSITIVE_INFINITY));
         assertEquals(-1.0, SpecialFunctions.erf(Double.NEGATIVE_INFINITY));
@@ -1258,6 +1261,7 @@ class PrimitivesTest {
                 "floor", "clamp", "where", "cast", "sum", "mean", "amax", "matmul", "reshape", "permute", "narrow",
                 "expand", "cat", "index_select", "full", "arange", "clone", "copy_", "getitem");
         List<String> all = Prims.all().keySet().stream().map(t -> t.name()).sorted().toList();
-        assertEquals(covered.stream().sorted().toList(), all);
+        assertEquals(covered.stream().sorted().toList(), all, "a new primitive needs a reference test in this class; "
+                + "list it here once it has one");
     }
 }

@@ -32,6 +32,9 @@ import org.kernelir.core.trace.Tracer;
  * {@code ir::fused_add_rms_norm} gives the result, the normalized hidden states {@code [n, hidden]}. The fused
  * norms and the rotary embedding are called through their {@code maybe_inplace} overloads, as a model does when
  * it no longer needs the inputs.
+ *
+ * <p>The setters name the model's sizes and return this builder; each rejects a size that is not positive at once.
+ * {@link #build()} may be called any number of times.
  */
 public final class LlamaBuilder {
 
@@ -76,6 +79,7 @@ public final class LlamaBuilder {
                 .headSize(128).intermediate(28672).vocab(128256).maxPositions(8192).dtype(DType.BF16);
     }
 
+    /** The graph's name (default {@code llama}). */
     public LlamaBuilder name(String graphName) {
         this.name = Objects.requireNonNull(graphName, "name");
         return this;
@@ -121,11 +125,13 @@ public final class LlamaBuilder {
         return this;
     }
 
+    /** The epsilon of every RMS norm (default 1e-5). */
     public LlamaBuilder rmsEpsilon(double epsilon) {
         this.rmsEpsilon = epsilon;
         return this;
     }
 
+    /** The dtype of weights and activations (default f32); floating point. */
     public LlamaBuilder dtype(DType type) {
         if (!type.isFloatingPoint()) {
             throw new IllegalArgumentException("a model's dtype must be floating point, got " + type);
@@ -141,6 +147,7 @@ public final class LlamaBuilder {
         return this;
     }
 
+    /** How attention appears (default {@link AttentionStyle#PRIMITIVES}). */
     public LlamaBuilder attention(AttentionStyle style) {
         this.attention = Objects.requireNonNull(style, "attention");
         return this;
@@ -152,14 +159,12 @@ public final class LlamaBuilder {
         return this;
     }
 
-    public int layers() {
-        return layers;
-    }
-
+    /** The vocabulary size: token ids are below it. */
     public long vocab() {
         return vocab;
     }
 
+    /** The rows of {@code cos_sin_cache}: positions are below it. */
     public long maxPositions() {
         return maxPositions;
     }

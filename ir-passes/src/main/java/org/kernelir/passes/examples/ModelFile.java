@@ -144,21 +144,29 @@ public record ModelFile(String name, List<Graph> graphs) {
                 throw fail(p.currentTokenLocation(), "", "a model document must be a JSON object, got "
                         + (p.currentToken() == null ? "nothing" : p.currentToken()));
             }
+            JsonLocation start = p.currentTokenLocation();
             String format = null;
+            JsonLocation formatAt = start;
             String version = null;
             boolean versionOk = false;
+            JsonLocation versionAt = start;
             String name = null;
             List<Span> spans = null;
-            JsonLocation start = p.currentTokenLocation();
+            String unknown = null;
+            JsonLocation unknownAt = start;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
                 JsonToken value = p.nextToken();
                 JsonLocation at = p.currentTokenLocation();
                 switch (key) {
-                    case "format" -> format = describe(value);
+                    case "format" -> {
+                        format = describe(value);
+                        formatAt = at;
+                    }
                     case "version" -> {
                         version = describe(value);
                         versionOk = value == JsonToken.VALUE_NUMBER_INT && p.getText().equals(String.valueOf(VERSION));
+                        versionAt = at;
                     }
                     case "name" -> {
                         if (value != JsonToken.VALUE_STRING) {
@@ -167,20 +175,31 @@ public record ModelFile(String name, List<Graph> graphs) {
                         name = p.getText();
                     }
                     case "graphs" -> spans = graphs(at);
-                    default -> throw fail(at, key, "the model document has unknown member \"" + key
-                            + "\"; expected [format, graphs, name, version]");
+                    default -> {
+                        if (unknown == null) {
+                            unknown = key;
+                            unknownAt = at;
+                        }
+                    }
                 }
                 if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
                     p.skipChildren();
                 }
             }
+            // The format and version are checked first, so another kind of document gets the error that says so.
             if (!FORMAT.equals(format)) {
-                throw fail(start, "format", "not a kernel-ir model: expected \"format\": \"" + FORMAT + "\", got "
-                        + (format == null ? "no \"format\" member" : format));
+                throw fail(formatAt, format == null ? "" : "format", "not a kernel-ir model: expected \"format\": \""
+                        + FORMAT + "\", got " + (format == null ? "no \"format\" member" : format)
+                        + (GraphJson.FORMAT.equals(format) ? " (a single graph: read it with GraphJson)" : ""));
             }
             if (!versionOk) {
-                throw fail(start, "version", "unsupported model format version " + (version == null ? "(none given)"
-                        : version) + "; this kernel-ir reads version " + VERSION + " only");
+                throw fail(versionAt, version == null ? "" : "version", "unsupported model format version "
+                        + (version == null ? "(none given)" : version) + "; this kernel-ir reads version " + VERSION
+                        + " only");
+            }
+            if (unknown != null) {
+                throw fail(unknownAt, unknown, "the model document has unknown member \"" + unknown
+                        + "\"; expected [format, graphs, name, version]");
             }
             if (name == null || spans == null) {
                 throw fail(start, "", "the model document has no \"" + (name == null ? "name" : "graphs") + "\" member");

@@ -3,23 +3,21 @@ package org.kernelir.runtime.plugins;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import org.pf4j.DefaultPluginFactory;
 import org.pf4j.ExtensionFinder;
 import org.pf4j.ExtensionWrapper;
 import org.pf4j.JarPluginLoader;
 import org.pf4j.JarPluginManager;
-import org.pf4j.Plugin;
 import org.pf4j.PluginClassLoader;
 import org.pf4j.PluginDescriptor;
-import org.pf4j.PluginFactory;
 import org.pf4j.PluginLoader;
 import org.pf4j.PluginWrapper;
 
 /**
  * PF4J, set up for kernel-ir: plugins are plain JARs with the descriptor in their manifest (PF4J's JAR
- * repository and manifest descriptor finder), each in an {@link ApiFirstClassLoader}; a plugin needs no
- * {@code Plugin-Class} (PF4J 3.15 has no default one: it would fail to start such a plugin); and PF4J's
- * extension index is not used, because providers are found with {@code ServiceLoader}.
+ * repository and manifest descriptor finder), each in an {@link ApiFirstClassLoader}. A plugin needs no
+ * {@code Plugin-Class}: PF4J 3.15's descriptor then names {@code org.pf4j.Plugin}, whose start and stop do
+ * nothing. PF4J's extension index is not used, because providers are found with {@code ServiceLoader} (and
+ * JDK 23+ runs no annotation processor implicitly, so the index would be missing anyway).
  *
  * <p>The plugin host drives it one JAR at a time (it checks each JAR before PF4J sees it), so the protected
  * steps of PF4J's manager are opened up here.
@@ -36,11 +34,6 @@ final class HostPluginManager extends JarPluginManager {
     @Override
     protected PluginLoader createPluginLoader() {
         return new Loader(this);
-    }
-
-    @Override
-    protected PluginFactory createPluginFactory() {
-        return new Factory();
     }
 
     @Override
@@ -97,24 +90,6 @@ final class HostPluginManager extends JarPluginManager {
         protected PluginClassLoader createPluginClassLoader(Path pluginPath, PluginDescriptor descriptor) {
             // The parent is the loader of kernel-ir's runtime, which sees the whole kernel-ir API.
             return new ApiFirstClassLoader(pluginManager, descriptor, HostPluginManager.class.getClassLoader());
-        }
-    }
-
-    /** A plugin without {@code Plugin-Class} gets a plain {@link Plugin} (start and stop do nothing). */
-    private static final class Factory extends DefaultPluginFactory {
-        @Override
-        public Plugin create(PluginWrapper wrapper) {
-            String cls = wrapper.getDescriptor().getPluginClass();
-            if (cls == null || cls.isBlank()) {
-                return new Plugin();
-            }
-            Plugin p = super.create(wrapper);
-            if (p == null) {
-                throw new org.pf4j.PluginRuntimeException("Plugin-Class {} of plugin {} cannot be instantiated; "
-                        + "fix Plugin-Class in the manifest or remove it (kernel-ir plugins do not need one)", cls,
-                        wrapper.getPluginId());
-            }
-            return p;
         }
     }
 

@@ -134,7 +134,9 @@ public final class PluginHost implements AutoCloseable {
                     .filter(p -> !isLoaded(p))
                     .toList();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot list the plugins folder " + directory + ": " + e.getMessage(), e);
+            LOG.warn("cannot list the plugins folder {} ({}); no plugin is loaded from it: check its permissions",
+                    directory, e.toString());
+            return List.of();
         }
         List<PluginStatus> out = loadJars(jars);
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -189,7 +191,7 @@ public final class PluginHost implements AutoCloseable {
      */
     public synchronized PluginStatus reloadPlugin(String pluginId) {
         checkOpen();
-        Entry e = entries.values().stream().filter(x -> x.status().pluginId().equals(pluginId)).reduce((a, b) -> b)
+        Entry e = loadedEntry(pluginId).or(() -> lastEntry(pluginId))
                 .orElseThrow(() -> new IllegalArgumentException("no plugin with id '" + pluginId
                         + "' is known to the plugin host; known: " + entries.values().stream()
                         .map(x -> x.status().label()).toList()));
@@ -211,10 +213,9 @@ public final class PluginHost implements AutoCloseable {
         return entries.values().stream().map(Entry::status).toList();
     }
 
-    /** The status of the plugin with this id, if the host tried one. */
+    /** The status of the plugin with this id: the loaded one, else the last JAR with this id that was tried. */
     public synchronized Optional<PluginStatus> plugin(String pluginId) {
-        return entries.values().stream().map(Entry::status).filter(s -> s.pluginId().equals(pluginId))
-                .reduce((a, b) -> b);
+        return loadedEntry(pluginId).or(() -> lastEntry(pluginId)).map(Entry::status);
     }
 
     /**
@@ -312,7 +313,14 @@ public final class PluginHost implements AutoCloseable {
                     + e.getMessage() + "); replace it with a complete copy, or remove it from " + jar.getParent(), true);
             return null;
         }
-        PluginDescriptor d = manifest == null ? null : pf4j.descriptors().of(manifest);
+        PluginDescriptor d;
+        try {
+            d = manifest == null ? null : pf4j.descriptors().of(manifest);
+        } catch (RuntimeException e) {
+            record(jar, null, fingerprint, LoadState.FAILED, "plugin JAR " + jar + ": its plugin descriptor cannot be "
+                    + "read (" + e.getMessage() + "); check the Plugin-* attributes of META-INF/MANIFEST.MF", true);
+            return null;
+        }
         if (d == null || d.getPluginId() == null || d.getPluginId().isBlank()) {
             record(jar, null, fingerprint, LoadState.FAILED, "plugin JAR " + jar + ": no plugin descriptor "
                     + "(META-INF/MANIFEST.MF has no Plugin-Id); add Plugin-Id and Plugin-Version to its manifest, "
@@ -419,15 +427,15 @@ public final class PluginHost implements AutoCloseable {
     private void start(Pending p, List<Pending> empty) {
         Inspected in = p.jar();
         String origin = origin(in);
-        PluginState state;
+        PluginState started;
         try {
-            state = pf4j.startPlugin(p.id());
+            started = pf4j.startPlugin(p.id());
         } catch (RuntimeException e) {
-            state = PluginState.FAILED;
+            started = PluginState.FAILED;
         }
-        if (state != PluginState.STARTED) {
+        if (started != PluginState.STARTED) {
             Throwable why = p.wrapper().getFailedException();
-            fail(p, LoadState.FAILED, origin + ": PF4J could not start it (" + (why == null ? state : why)
+            fail(p, LoadState.FAILED, origin + ": PF4J could not start it (" + (why == null ? started : why)
                     + "); check its Plugin-Class, or remove Plugin-Class (kernel-ir plugins do not need one)");
             return;
         }
@@ -454,7 +462,6 @@ public final class PluginHost implements AutoCloseable {
         if (!in.note().isEmpty()) {
             messages.add(in.note());
         }
-        LoadState state2;
         if (names.isEmpty()) {
             if (rows.isEmpty()) {
                 String m = origin + ": provides no kernel provider of its own; list its provider classes in "
@@ -471,13 +478,13 @@ public final class PluginHost implements AutoCloseable {
             return;
         }
         boolean anyAvailable = rows.stream().anyMatch(r -> r.state() == LoadState.LOADED);
-        state2 = anyAvailable ? LoadState.LOADED : LoadState.UNAVAILABLE;
+        LoadState state = anyAvailable ? LoadState.LOADED : LoadState.UNAVAILABLE;
         messages.addAll(problems);
         if (!anyAvailable) {
             rows.stream().filter(r -> r.state() == LoadState.UNAVAILABLE)
                     .forEach(r -> messages.add("provider " + r.name() + " is unavailable: " + r.message()));
         }
-        entries.put(in.jar(), new Entry(status(in, state2, String.join("; ", messages), names), rows, in.descriptor()));
+        entries.put(in.jar(), new Entry(status(in, state, String.join("; ", messages), names), rows, in.descriptor()));
         LOG.info("{}: loaded, providers {}", origin, names);
     }
 
@@ -555,6 +562,10 @@ public final class PluginHost implements AutoCloseable {
     private Optional<Entry> loadedEntry(String pluginId) {
         return entries.values().stream().filter(e -> e.status().isLoaded() && e.status().pluginId().equals(pluginId))
                 .findFirst();
+    }
+
+    private Optional<Entry> lastEntry(String pluginId) {
+        return entries.values().stream().filter(e -> e.status().pluginId().equals(pluginId)).reduce((a, b) -> b);
     }
 
     /** Records a pending plugin's failure (logged once) and unloads it from PF4J. */

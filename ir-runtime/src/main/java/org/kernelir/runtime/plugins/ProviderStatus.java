@@ -1,6 +1,7 @@
 package org.kernelir.runtime.plugins;
 
 import java.util.Objects;
+import org.kernelir.core.provider.Availability;
 import org.kernelir.core.provider.ProviderIdentity;
 
 /**
@@ -33,7 +34,7 @@ public record ProviderStatus(String name, ProviderIdentity.Source source, String
     }
 
     /** The status of a registered provider: {@link LoadState#LOADED}, or {@link LoadState#UNAVAILABLE} with its reason. */
-    public static ProviderStatus registered(ProviderIdentity id, org.kernelir.core.provider.Availability availability) {
+    public static ProviderStatus registered(ProviderIdentity id, Availability availability) {
         return new ProviderStatus(id.name(), id.source(), id.pluginId(), id.pluginVersion(), id.location(),
                 availability.available() ? LoadState.LOADED : LoadState.UNAVAILABLE, availability.reason(),
                 id.fingerprint());

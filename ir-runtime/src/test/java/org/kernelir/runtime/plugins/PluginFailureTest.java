@@ -37,6 +37,12 @@ class PluginFailureTest {
     @Test
     void aGoodPluginLoadsAndDispatchUsesIt() {
         Path jar = goodPlugin(dir);
+        try (java.util.jar.JarFile jf = new java.util.jar.JarFile(jar.toFile())) {
+            // A plain provider JAR: PF4J's descriptor attributes, but no Plugin-Class and no PF4J type.
+            assertEquals(null, jf.getManifest().getMainAttributes().getValue("Plugin-Class"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         try (LogCapture log = LogCapture.start(); KernelIr ir = kernelIr(dir, "rms_norm=good,native")) {
             assertGoodLoadedAndUsed(ir);
             assertEquals(List.of(), log.problems());

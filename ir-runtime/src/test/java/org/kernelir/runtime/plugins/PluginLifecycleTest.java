@@ -34,6 +34,8 @@ import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.provider.RegisteredProvider;
+import org.kernelir.passes.LoweringResult;
+import org.kernelir.passes.examples.LlamaBuilder;
 import org.kernelir.runtime.KernelIr;
 
 /** Plugins come and go while kernel-ir runs; nothing keeps an unloaded plugin's classes alive. */
@@ -164,10 +166,16 @@ class PluginLifecycleTest {
         }
     }
 
-    /** Dispatches to the plugin through {@code handle}, then unloads it; returns only a weak reference. */
+    /**
+     * Dispatches to the plugin through {@code handle} and lowers a model with it (its traced graph goes into the
+     * replacement cache), then unloads it; returns only a weak reference to its class loader.
+     */
     private static WeakReference<ClassLoader> useThenUnload(KernelIr ir, OpHandle<IrOps.RmsNorm> handle) {
         handle.call(Fixtures.x(), Fixtures.w(), 1e-6);
         assertEquals(GOOD, handle.candidates().getFirst().provider());
+        LoweringResult lowered = ir.lower(LlamaBuilder.tiny().build());
+        assertEquals(GOOD, lowered.report().nodes().values().stream()
+                .filter(sel -> sel.op().equals("rms_norm")).findFirst().orElseThrow().provider());
         WeakReference<ClassLoader> ref = new WeakReference<>(loaderOf(ir));
         assertTrue(ir.unloadPlugin(GOOD_ID));
         return ref;

@@ -40,22 +40,24 @@ final class VectorMath {
     private static final float E4 = 0.0013933643931522965f;
 
     /**
-     * erfc(z) = t exp(-z^2 + P(t)) with t = 1 / (1 + z/2), z >= 0: P is smooth and bounded on t in (0, 1], so a
-     * polynomial fits it to 5e-8 (absolute, in the exponent) for z up to 10, beyond which erfc underflows f32.
-     * This keeps the relative accuracy of erfc in the far tail, which is what gelu's negative side needs.
+     * erfc(z) = t exp(-z^2 + s R(s)) for z >= 0, with t = 1 / (1 + z/2) and s = 1 - t = z / (2 + z) in [0, 1): the
+     * exponent's correction s R(s) is smooth and vanishes at z = 0, so a polynomial R fits it to 1e-8 (absolute)
+     * for z up to 10, beyond which erfc underflows f32, and its evaluation does not cancel near z = 0. Keeping
+     * erfc's relative accuracy in the far tail is what gelu's negative side needs.
      */
-    private static final float P0 = -1.265447974205017f;
-    private static final float P1 = 0.9986327886581421f;
-    private static final float P2 = 0.38664039969444275f;
-    private static final float P3 = 0.03460279852151871f;
-    private static final float P4 = 0.0012675863690674305f;
-    private static final float P5 = -0.08028043061494827f;
-    private static final float P6 = -0.6962519288063049f;
-    private static final float P7 = 1.156733751296997f;
-    private static final float P8 = -0.6808272004127502f;
-    private static final float P9 = 0.14493021368980408f;
+    private static final float R0 = -1.2567583322525024f;
+    private static final float R1 = -0.3032395839691162f;
+    private static final float R2 = 0.16153758764266968f;
+    private static final float R3 = 0.1914919912815094f;
+    private static final float R4 = 0.07164308428764343f;
+    private static final float R5 = -0.14332221448421478f;
+    private static final float R6 = 0.17864616215229034f;
+    private static final float R7 = -0.5051525235176086f;
+    private static final float R8 = 0.49261346459388733f;
+    private static final float R9 = -0.15304520726203918f;
 
-    private static final float SQRT1_2 = 0.70710678118654752f;
+    /** sqrt(1/2) / 2: z/2 for z = |a| / sqrt 2. */
+    private static final float HALF_SQRT1_2 = 0.35355339059327376f;
     /** gelu tanh form as a sigmoid: 0.5(1 + tanh(u)) = 1 / (1 + exp(-2u)), u = sqrt(2/pi)(a + 0.044715 a^3). */
     private static final float GELU_TANH_C1 = (float) (-2 * Math.sqrt(2 / Math.PI));
     private static final float GELU_TANH_C3 = (float) (-2 * Math.sqrt(2 / Math.PI) * 0.044715);
@@ -128,22 +130,41 @@ final class VectorMath {
      * their relative accuracy (1 - erfc for a >= 0 never cancels because erfc <= 1 there).
      */
     static FloatVector geluErf(FloatVector a) {
-        FloatVector z = a.abs().mul(SQRT1_2);
-        FloatVector t = FloatVector.broadcast(Lanes.F, 1f).div(z.fma(0.5f, 1f));
-        FloatVector poly = t.fma(P9, P8).fma(t, c(P7)).fma(t, c(P6)).fma(t, c(P5)).fma(t, c(P4)).fma(t, c(P3))
-                .fma(t, c(P2)).fma(t, c(P1)).fma(t, c(P0));
-        FloatVector halfErfc = t.mul(0.5f).mul(exp(z.neg().fma(z, poly)));
+        FloatVector halfZ = a.abs().mul(HALF_SQRT1_2);
+        FloatVector t = FloatVector.broadcast(Lanes.F, 1f).div(halfZ.add(1f));
+        FloatVector s = halfZ.mul(t);
+        FloatVector r = s.fma(R9, R8).fma(s, c(R7)).fma(s, c(R6)).fma(s, c(R5)).fma(s, c(R4)).fma(s, c(R3))
+                .fma(s, c(R2)).fma(s, c(R1)).fma(s, c(R0));
+        // The exponent -z^2 + s R(s) reaches -20 where gelu still matters; rounding it to f32 would cost up to
+        // 1e-6 relative. So: -z^2 = -a^2 / 2 from the exact product a^2 = hi + lo (no error from rounding z), the
+        // sum with s R(s) as a rounded part plus its exact error (TwoSum), and exp(e + d) = exp(e) (1 + d).
+        FloatVector hi = a.mul(a).mul(-0.5f);
+        FloatVector lo = a.fma(a, hi.mul(2f)).mul(-0.5f);
+        FloatVector q = s.mul(r);
+        FloatVector e = hi.add(q);
+        FloatVector qPart = e.sub(hi);
+        FloatVector d = hi.sub(e.sub(qPart)).add(q.sub(qPart)).add(lo);
+        FloatVector ex = exp(e);
+        FloatVector halfErfc = t.mul(0.5f).mul(ex.fma(d, ex));
         FloatVector phi = halfErfc.neg().add(1f).blend(halfErfc, a.compare(VectorOperators.LT, 0f));
         return a.mul(phi);
     }
 
     /** Scalar twin of {@link #geluErf(FloatVector)}. */
     static float geluErf(float a) {
-        float z = Math.abs(a) * SQRT1_2;
-        float t = 1f / Math.fma(z, 0.5f, 1f);
-        float poly = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(
-                t, P9, P8), t, P7), t, P6), t, P5), t, P4), t, P3), t, P2), t, P1), t, P0);
-        float halfErfc = t * 0.5f * exp(Math.fma(-z, z, poly));
+        float halfZ = Math.abs(a) * HALF_SQRT1_2;
+        float t = 1f / (halfZ + 1f);
+        float s = halfZ * t;
+        float r = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(
+                s, R9, R8), s, R7), s, R6), s, R5), s, R4), s, R3), s, R2), s, R1), s, R0);
+        float hi = a * a * -0.5f;
+        float lo = Math.fma(a, a, hi * 2f) * -0.5f;
+        float q = s * r;
+        float e = hi + q;
+        float qPart = e - hi;
+        float d = hi - (e - qPart) + (q - qPart) + lo;
+        float ex = exp(e);
+        float halfErfc = t * 0.5f * Math.fma(ex, d, ex);
         float phi = a < 0f ? halfErfc : 1f - halfErfc;
         return a * phi;
     }

@@ -1,0 +1,153 @@
+package org.kernelir.providers.cpu.kernels;
+
+import static org.kernelir.providers.cpu.kernels.Lanes.LANES;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Gated activation kernels: {@code silu_and_mul} and {@code gelu_and_mul} of the IR op set.
+ *
+ * <h2>Layout</h2>
+ * The input is a row-major matrix of {@code rows x 2d} elements: row {@code r} starts at element
+ * {@code xOff + r * xRowStride}; its first {@code d} elements are the gate {@code a}, the next {@code d} the
+ * multiplier {@code b}. The output is {@code rows x d}, row {@code r} at {@code outOff + r * outRowStride}
+ * ({@code outRowStride >= d}). Offsets and strides count elements; memory is little-endian, any alignment. The
+ * output must not overlap the input, except that it may be exactly the gate half of it (same segment, offset and
+ * stride), since every element is read before the element at the same position is written.
+ *
+ * <h2>Arithmetic</h2>
+ * {@code out = act(a) * b}, computed in f32 and rounded once to the element type. {@code exp} and {@code erfc} are
+ * inline vector polynomials accurate to a few ulp (see {@link VectorMath}), well inside the IR tolerance for f32
+ * (atol 1e-5, rtol 1.3e-6). Inputs beyond about |a| > 87 saturate the exponential and give the limits of the
+ * activation ({@code a} or {@code 0}) up to 1e-37.
+ *
+ * <h2>Threads</h2>
+ * Rows are split across {@link RowScheduler}'s pool when the call is large enough, unless a segment is confined to
+ * the calling thread. Arguments are checked before anything is written.
+ */
+public final class ActivationKernels {
+
+    /** 16-bit rows are staged through f32 scratch in blocks of this many elements, which stay in L1. */
+    private static final int BLOCK = 1024;
+
+    private enum Gate { SILU, GELU_ERF, GELU_TANH }
+
+    private ActivationKernels() {
+    }
+
+    /**
+     * {@code out = silu(a) * b} with {@code silu(a) = a / (1 + e^-a)}, per row of {@code [a | b]}.
+     *
+     * @param t            element type of {@code x} and {@code out}
+     * @param x            input, {@code rows x 2d}
+     * @param xOff         element offset of row 0 of {@code x}
+     * @param xRowStride   elements between consecutive rows of {@code x}
+     * @param out          output, {@code rows x d}
+     * @param outOff       element offset of row 0 of {@code out}
+     * @param outRowStride elements between consecutive rows of {@code out}
+     * @param rows         number of rows (tokens)
+     * @param d            output elements per row; input rows have {@code 2d}
+     * @throws IndexOutOfBoundsException if a tensor does not fit its segment (nothing is written)
+     * @throws IllegalArgumentException  on negative sizes, offsets or strides, or overlapping output rows
+     */
+    public static void siluAndMul(ElemType t, MemorySegment x, long xOff, long xRowStride,
+                                  MemorySegment out, long outOff, long outRowStride, int rows, int d) {
+        gated(Gate.SILU, t, x, xOff, xRowStride, out, outOff, outRowStride, rows, d);
+    }
+
+    /**
+     * {@code out = gelu(a) * b}, per row of {@code [a | b]}, with
+     * {@code gelu(a) = 0.5 a (1 + erf(a / sqrt 2))}, or with {@code tanhApprox}
+     * {@code gelu(a) = 0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3)))}.
+     *
+     * @param tanhApprox {@code true} for the op's {@code approximate="tanh"}, {@code false} for {@code "none"}
+     * @see #siluAndMul for the other parameters and the exceptions
+     */
+    public static void geluAndMul(ElemType t, boolean tanhApprox, MemorySegment x, long xOff, long xRowStride,
+                                  MemorySegment out, long outOff, long outRowStride, int rows, int d) {
+        gated(tanhApprox ? Gate.GELU_TANH : Gate.GELU_ERF, t, x, xOff, xRowStride, out, outOff, outRowStride,
+                rows, d);
+    }
+
+    private static void gated(Gate gate, ElemType t, MemorySegment x, long xOff, long xRowStride,
+                              MemorySegment out, long outOff, long outRowStride, int rows, int d) {
+        int size = t.byteSize();
+        Checks.shape(rows, d);
+        Checks.region("x", x, size, xOff, xRowStride, rows, 2L * d);
+        Checks.outputRegion("out", out, size, outOff, outRowStride, rows, d);
+        RowScheduler.forRows(rows, 3L * d * size, (r0, r1) -> {
+            if (t == ElemType.F32) {
+                for (int r = r0; r < r1; r++) {
+                    long xi = xOff + r * xRowStride;
+                    apply(gate, x, xi, x, xi + d, out, outOff + r * outRowStride, d);
+                }
+                return;
+            }
+            // 16-bit: widen a block of a and of b into f32 scratch, compute there, narrow into out (see Scratch).
+            MemorySegment a = Scratch.floats(0, BLOCK);
+            MemorySegment b = Scratch.floats(1, BLOCK);
+            for (int r = r0; r < r1; r++) {
+                long xi = xOff + r * xRowStride;
+                long oi = outOff + r * outRowStride;
+                for (int j = 0; j < d; j += BLOCK) {
+                    int n = Math.min(BLOCK, d - j);
+                    Lanes.widen(t, x, xi + j, a, 0, n);
+                    Lanes.widen(t, x, xi + d + j, b, 0, n);
+                    apply(gate, a, 0, b, 0, a, 0, n);
+                    Lanes.narrow(t, a, 0, out, oi + j, n);
+                }
+            }
+        }, x, out);
+    }
+
+    /** One loop per activation, so that each compiles to straight vector code (no branch per vector). */
+    private static void apply(Gate gate, MemorySegment a, long ai, MemorySegment b, long bi,
+                              MemorySegment out, long oi, int n) {
+        switch (gate) {
+            case SILU -> siluMul(a, ai, b, bi, out, oi, n);
+            case GELU_ERF -> geluErfMul(a, ai, b, bi, out, oi, n);
+            case GELU_TANH -> geluTanhMul(a, ai, b, bi, out, oi, n);
+        }
+    }
+
+    private static void siluMul(MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long oi,
+                                int n) {
+        int j = 0;
+        for (; j <= n - LANES; j += LANES) {
+            FloatVector av = Lanes.load(a, ai + j);
+            FloatVector bv = Lanes.load(b, bi + j);
+            Lanes.store(VectorMath.silu(av).mul(bv), out, oi + j);
+        }
+        for (; j < n; j++) {
+            Lanes.setF32(out, oi + j, VectorMath.silu(Lanes.getF32(a, ai + j)) * Lanes.getF32(b, bi + j));
+        }
+    }
+
+    private static void geluErfMul(MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long oi,
+                                   int n) {
+        int j = 0;
+        for (; j <= n - LANES; j += LANES) {
+            FloatVector av = Lanes.load(a, ai + j);
+            FloatVector bv = Lanes.load(b, bi + j);
+            Lanes.store(VectorMath.geluErf(av).mul(bv), out, oi + j);
+        }
+        for (; j < n; j++) {
+            Lanes.setF32(out, oi + j, VectorMath.geluErf(Lanes.getF32(a, ai + j)) * Lanes.getF32(b, bi + j));
+        }
+    }
+
+    private static void geluTanhMul(MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long oi,
+                                    int n) {
+        int j = 0;
+        for (; j <= n - LANES; j += LANES) {
+            FloatVector av = Lanes.load(a, ai + j);
+            FloatVector bv = Lanes.load(b, bi + j);
+            Lanes.store(VectorMath.geluTanh(av).mul(bv), out, oi + j);
+        }
+        for (; j < n; j++) {
+            Lanes.setF32(out, oi + j, VectorMath.geluTanh(Lanes.getF32(a, ai + j)) * Lanes.getF32(b, bi + j));
+        }
+    }
+}
