@@ -43,6 +43,14 @@ final class Registrar {
                     + "; fix the provider's name()");
         }
         ProviderIdentity identity = identityOf.apply(name);
+        var taken = registry.find(name);
+        if (taken.isPresent()) {
+            ProviderIdentity first = taken.get().identity();
+            return failed(failed, name, origin + ": two providers are named " + name + ": this one ("
+                    + identity.describe() + ") is not registered, because " + first.describe() + " at "
+                    + first.location() + " already is; neither replaces the other: rename one of them or remove one "
+                    + "of the JARs");
+        }
         Guarded guarded = new Guarded(provider, origin + ": provider " + name);
         RegisteredProvider rp;
         try {
