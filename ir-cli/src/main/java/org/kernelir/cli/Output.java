@@ -70,9 +70,4 @@ public final class Output {
         }
         out.flush();
     }
-
-    /** The mapper used for reports, for commands that build their documents as trees. */
-    public static ObjectMapper mapper() {
-        return JSON;
-    }
 }

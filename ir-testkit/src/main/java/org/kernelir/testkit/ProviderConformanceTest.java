@@ -112,7 +112,7 @@ public abstract class ProviderConformanceTest {
 
     /** One dynamic test per implementation ({@code op@provider}): it must match native on the op's samples. */
     @TestFactory
-    Stream<DynamicTest> implementationsMatchNative() {
+    protected Stream<DynamicTest> implementationsMatchNative() {
         RegisteredProvider rp = registered();
         return implementationsOf(rp).stream().map(impl -> DynamicTest.dynamicTest(impl.op().name() + "@" + rp.name(),
                 () -> {
@@ -135,7 +135,7 @@ public abstract class ProviderConformanceTest {
      * result arity.
      */
     @TestFactory
-    Stream<DynamicTest> implementationsTraceIntoVerifiableGraphs() {
+    protected Stream<DynamicTest> implementationsTraceIntoVerifiableGraphs() {
         Registered r = registeredWithRegistry();
         KernelCatalog kernels = KernelCatalog.chain(KernelCatalog.of(Prims.all()), r.registry().kernels());
         return implementationsOf(r.provider()).stream().map(impl -> DynamicTest.dynamicTest(
@@ -185,7 +185,7 @@ public abstract class ProviderConformanceTest {
 
     /** The provider's name follows the naming rule and is not reserved. */
     @Test
-    void providerNameIsValid() {
+    protected void providerNameIsValid() {
         String name = provider().name();
         assertNotNull(name, "name() returned null");
         assertTrue(Target.NAME.matcher(name).matches(), "provider name '" + name + "' must match "
@@ -196,7 +196,7 @@ public abstract class ProviderConformanceTest {
 
     /** An unavailable provider or implementation says why, and availability() does not throw. */
     @Test
-    void unavailabilityHasAReason() {
+    protected void unavailabilityHasAReason() {
         Availability a;
         try {
             a = provider().availability();
@@ -214,7 +214,7 @@ public abstract class ProviderConformanceTest {
 
     /** A provider that declares nothing is almost certainly a mistake. */
     @Test
-    void registersSomething() {
+    protected void registersSomething() {
         RegisteredProvider rp = registered();
         assertFalse(rp.implementations().isEmpty() && rp.kernels().isEmpty(), "provider " + rp.name()
                 + " declares no implementation and no kernel op; call context.implement(...) in register()");
@@ -222,7 +222,7 @@ public abstract class ProviderConformanceTest {
 
     /** The provider can be found by ServiceLoader, as kernel-ir finds it on the class path and in plugin JARs. */
     @Test
-    void serviceFileListsTheProvider() {
+    protected void serviceFileListsTheProvider() {
         Assumptions.assumeTrue(expectsServiceFile(), "expectsServiceFile() is false");
         Class<?> cls = provider().getClass();
         boolean listed = ServiceLoader.load(KernelProvider.class, cls.getClassLoader()).stream()

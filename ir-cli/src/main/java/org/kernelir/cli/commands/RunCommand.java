@@ -92,8 +92,9 @@ public final class RunCommand extends KirCommand {
     protected int execute() throws IOException {
         Model m = model.load();
         if (m.pieces().size() != 1) {
-            throw new CliException("kir run runs one graph, but model " + m.name() + " (" + m.source() + ") has "
-                    + m.pieces().size() + " pieces; run one of its files instead");
+            throw new CliException("kir run runs a model of one graph, but " + m.name() + " (" + m.source() + ") is a "
+                    + "piecewise model of " + m.pieces().size() + " graphs; lower it with kir lower, or run a "
+                    + "single-graph model such as --example tiny");
         }
         Graph graph = m.pieces().getFirst();
         Output out = output();

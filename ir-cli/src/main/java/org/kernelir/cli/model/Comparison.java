@@ -1,7 +1,6 @@
 package org.kernelir.cli.model;
 
 import java.util.Arrays;
-import java.util.List;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
@@ -79,10 +78,5 @@ public record Comparison(String name, long[] shape, String dtype, double maxAbsE
             }
         }
         return any ? new Tolerance(atol, rtol) : Tolerance.defaultFor(dtype);
-    }
-
-    /** The shape as a list, for reports. */
-    public List<Long> shapeList() {
-        return Arrays.stream(shape).boxed().toList();
     }
 }

@@ -14,6 +14,7 @@ import org.kernelir.cli.model.Model;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.GraphJson;
 import org.kernelir.passes.examples.ModelFile;
+import org.kernelir.runtime.KernelIr;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,9 +25,6 @@ import picocli.CommandLine.Parameters;
  * {@code "format": "kernel-ir.model"}). Examples live in {@code examples/models/} of the kernel-ir installation.
  */
 public final class ModelOptions {
-
-    /** The system property naming the kernel-ir installation (set by the {@code kir} launcher). */
-    public static final String HOME_PROPERTY = "kernelir.home";
 
     private static final JsonFactory FORMAT_PEEK = JsonFactory.builder().build();
 
@@ -112,9 +110,9 @@ public final class ModelOptions {
         }
     }
 
-    /** {@code examples/models} of the installation ({@value #HOME_PROPERTY}), else of the current directory. */
+    /** {@code examples/models} of the installation ({@value KernelIr#HOME_PROPERTY}), else of the current directory. */
     public static Path examplesDirectory() {
-        String home = System.getProperty(HOME_PROPERTY);
+        String home = System.getProperty(KernelIr.HOME_PROPERTY);
         Path base = home == null || home.isBlank() ? Path.of("") : Path.of(home);
         return base.resolve("examples").resolve("models").toAbsolutePath().normalize();
     }

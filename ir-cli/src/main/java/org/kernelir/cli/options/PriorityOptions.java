@@ -1,7 +1,6 @@
 package org.kernelir.cli.options;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -72,11 +71,5 @@ public final class PriorityOptions {
             }
         }
         return p;
-    }
-
-    /** The raw values, for error messages. */
-    @Override
-    public String toString() {
-        return String.join(" ", priorities) + (providers == null ? "" : " --providers " + Arrays.toString(providers.toArray()));
     }
 }

@@ -38,8 +38,21 @@ public final class CpuTensor implements Tensor {
         this.offset = offset;
     }
 
-    /** A new contiguous tensor of zeros. */
+    /**
+     * A new contiguous tensor of zeros.
+     *
+     * <p>Storage is on the Java heap (a {@code long[]}, so 8-byte aligned): allocating it is as cheap as any Java
+     * array and the garbage collector frees it, where a native arena costs tens of microseconds per tensor. Use
+     * {@link #zerosNative} for memory that native code (ONNX Runtime, CUDA) must see.
+     */
     public static CpuTensor zeros(DType dtype, long... shape) {
+        long bytes = Math.max(1, numel(shape) * dtype.byteSize());
+        MemorySegment seg = MemorySegment.ofArray(new long[Math.toIntExact((bytes + 7) / 8)]).asSlice(0, bytes);
+        return new CpuTensor(seg, dtype, shape.clone(), contiguousStrides(shape), 0);
+    }
+
+    /** A new contiguous tensor of zeros in native memory (64-byte aligned), freed when unreachable. */
+    public static CpuTensor zerosNative(DType dtype, long... shape) {
         long n = numel(shape);
         MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, n * dtype.byteSize()), 64);
         return new CpuTensor(seg, dtype, shape.clone(), contiguousStrides(shape), 0);

@@ -3,6 +3,8 @@ package org.kernelir.runtime.plugins;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
+import org.pf4j.DefaultVersionManager;
 import org.pf4j.ExtensionFinder;
 import org.pf4j.ExtensionWrapper;
 import org.pf4j.JarPluginLoader;
@@ -11,6 +13,7 @@ import org.pf4j.PluginClassLoader;
 import org.pf4j.PluginDescriptor;
 import org.pf4j.PluginLoader;
 import org.pf4j.PluginWrapper;
+import org.pf4j.VersionManager;
 
 /**
  * PF4J, set up for kernel-ir: plugins are plain JARs with the descriptor in their manifest (PF4J's JAR
@@ -34,6 +37,11 @@ final class HostPluginManager extends JarPluginManager {
     @Override
     protected PluginLoader createPluginLoader() {
         return new Loader(this);
+    }
+
+    @Override
+    protected VersionManager createVersionManager() {
+        return new ReleaseVersions();
     }
 
     @Override
@@ -90,6 +98,22 @@ final class HostPluginManager extends JarPluginManager {
         protected PluginClassLoader createPluginClassLoader(Path pluginPath, PluginDescriptor descriptor) {
             // The parent is the loader of kernel-ir's runtime, which sees the whole kernel-ir API.
             return new ApiFirstClassLoader(pluginManager, descriptor, HostPluginManager.class.getClassLoader());
+        }
+    }
+
+    /**
+     * Version checks in which a pre-release or build counts as its release ({@code 0.1.0-SNAPSHOT} satisfies
+     * {@code >=0.1.0}), in the version and in the constraint alike. java-semver's expression parser cannot read a
+     * pre-release tag in a constraint ({@code >=0.1.0-0}, the usual way of admitting pre-releases), so without
+     * this such a plugin could not be loaded at all.
+     */
+    static final class ReleaseVersions extends DefaultVersionManager {
+        private static final Pattern TAGGED = Pattern.compile("(\\d+\\.\\d+\\.\\d+)[-+][0-9A-Za-z.+-]*");
+
+        @Override
+        public boolean checkVersionConstraint(String version, String constraint) {
+            String c = constraint == null ? null : TAGGED.matcher(constraint).replaceAll("$1");
+            return super.checkVersionConstraint(PluginHost.releaseOf(version), c);
         }
     }
 

@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * {@code META-INF/services/org.kernelir.core.provider.KernelProvider} (the same file that makes the JAR work on
  * the class path), and its manifest carries PF4J's descriptor attributes: {@code Plugin-Id} and
  * {@code Plugin-Version} (required), {@code Plugin-Provider} (vendor), {@code Plugin-Description},
- * {@code Plugin-Requires} (the kernel-ir versions it works with, e.g. {@code >=0.1.0}) and
- * {@code Plugin-Dependencies}. It needs no {@code Plugin-Class} and no PF4J type. Its providers are found with
+ * {@code Plugin-Requires} (the kernel-ir versions it works with, e.g. {@code >=0.1.0}; a plugin that does not
+ * accept this kernel-ir is skipped, with the requirement and the actual version in its status) and
+ * {@code Plugin-Dependencies} (other plugins it needs, loaded first). In version checks a pre-release counts as
+ * its release: kernel-ir {@code 0.1.0-SNAPSHOT} satisfies {@code >=0.1.0} and {@code >=0.1.0-0}. It needs no {@code Plugin-Class} and no PF4J type. Its providers are found with
  * {@link java.util.ServiceLoader} over the plugin's class loader, keeping only classes of the plugin itself.
  * kernel-ir's API and SLF4J always come from the host; a JAR that bundles its own copy of the SPI is reported.
  *
@@ -93,14 +95,15 @@ public final class PluginHost implements AutoCloseable {
      * A host for the plugins in {@code directory} (which need not exist), registering into {@code registry}.
      * Nothing is loaded until {@link #loadAll()} or {@link #loadPlugin(Path)}.
      *
-     * @param kernelIrVersion the version {@code Plugin-Requires} is checked against; a pre-release or snapshot
-     *                        ({@code 0.1.0-SNAPSHOT}) satisfies what its release ({@code 0.1.0}) satisfies
+     * @param kernelIrVersion the version {@code Plugin-Requires} is checked against (PF4J's system version); a
+     *                        pre-release or snapshot ({@code 0.1.0-SNAPSHOT}) satisfies what its release
+     *                        ({@code 0.1.0}) satisfies
      */
     public PluginHost(ProviderRegistry registry, Path directory, String kernelIrVersion) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.directory = directory.toAbsolutePath().normalize();
         this.kernelIrVersion = Objects.requireNonNull(kernelIrVersion, "kernelIrVersion");
-        this.pf4j = new HostPluginManager(this.directory, releaseOf(kernelIrVersion));
+        this.pf4j = new HostPluginManager(this.directory, kernelIrVersion);
     }
 
     /** The plugins folder. */
@@ -352,7 +355,7 @@ public final class PluginHost implements AutoCloseable {
         String constraint = requires.matches("\\d+\\.\\d+\\.\\d+") ? ">=" + requires : requires; // as PF4J reads it
         boolean compatible;
         try {
-            compatible = pf4j.getVersionManager().checkVersionConstraint(releaseOf(kernelIrVersion), constraint);
+            compatible = pf4j.getVersionManager().checkVersionConstraint(kernelIrVersion, constraint);
         } catch (RuntimeException e) {
             record(jar, d, fingerprint, LoadState.FAILED, origin + ": Plugin-Requires '" + requires
                     + "' is not a version expression (" + e.getMessage() + "); write it like >=0.1.0", true);
@@ -464,12 +467,8 @@ public final class PluginHost implements AutoCloseable {
         }
         if (names.isEmpty()) {
             if (rows.isEmpty()) {
-                String m = origin + ": provides no kernel provider of its own; list its provider classes in "
-                        + SERVICES_ENTRY + " inside the JAR";
-                messages.add(m);
-                if (dependentsOfPending(id).isEmpty()) {
-                    LOG.warn(m);
-                }
+                messages.add(origin + ": provides no kernel provider of its own; list its provider classes in "
+                        + SERVICES_ENTRY + " inside the JAR"); // logged by settleEmpty unless it is a library
             }
             messages.addAll(problems);
             entries.put(in.jar(), new Entry(status(in, LoadState.FAILED, String.join("; ", messages), names), rows,
@@ -489,8 +488,9 @@ public final class PluginHost implements AutoCloseable {
     }
 
     /**
-     * A plugin that registered no provider is unloaded, unless a loaded plugin depends on it (then it is a
-     * library, and stays).
+     * A plugin that registered no provider is unloaded (its class loader is closed), unless a loaded plugin
+     * depends on it: then it is a library, and stays. One that lists no provider at all is reported here (a
+     * provider that failed was reported when it failed).
      */
     private void settleEmpty(Pending p) {
         Entry e = entries.get(p.jar().jar());
@@ -500,6 +500,9 @@ public final class PluginHost implements AutoCloseable {
                     + "kept loaded for the plugins that depend on it: " + users.stream().map(u -> u.status().label())
                     .toList(), List.of()), e.providers(), e.descriptor()));
             return;
+        }
+        if (e.providers().isEmpty()) {
+            LOG.warn(e.status().message());
         }
         pf4j.unloadQuietly(p.id());
     }
@@ -542,10 +545,6 @@ public final class PluginHost implements AutoCloseable {
         }
         java.util.Collections.reverse(out);
         return out;
-    }
-
-    private List<PluginDescriptor> dependentsOfPending(String pluginId) {
-        return pf4j.getPlugins().stream().map(PluginWrapper::getDescriptor).filter(d -> dependsOn(d, pluginId)).toList();
     }
 
     private static boolean dependsOn(PluginDescriptor d, String pluginId) {

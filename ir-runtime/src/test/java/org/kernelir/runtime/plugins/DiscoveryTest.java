@@ -88,6 +88,21 @@ class DiscoveryTest {
         }
     }
 
+    @Test
+    void aPreReleaseCountsAsItsReleaseInRequirementsAndDependencies() {
+        // ">=0.1.0-0" is how providers-cpu admits snapshots; java-semver's expressions cannot parse the tag.
+        FixtureJars.provider("good", "base").plugin("base-plugin", "1.2.0-SNAPSHOT")
+                .attribute("Plugin-Requires", ">=0.1.0-0").write(dir.resolve("base.jar"));
+        FixtureJars.provider("good", "needy").plugin("needy-plugin", "1.0.0")
+                .attribute("Plugin-Requires", "0.1.0").attribute("Plugin-Dependencies", "base-plugin@>=1.2.0")
+                .write(dir.resolve("needy.jar"));
+        try (LogCapture log = LogCapture.start(); KernelIr ir = Fixtures.kernelIr(dir, "rms_norm=needy,native")) {
+            assertEquals(LoadState.LOADED, Fixtures.status(ir, "base-plugin").state(), ir.plugins()::toString);
+            assertEquals(LoadState.LOADED, Fixtures.status(ir, "needy-plugin").state(), ir.plugins()::toString);
+            assertEquals(List.of(), log.problems());
+        }
+    }
+
     private static void rewriteWithout(Path jar, String entry) {
         try {
             Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp");

@@ -127,6 +127,15 @@ final class Reference {
         return (float) (sign == 1 ? -mag : mag);
     }
 
+    /** The 127 non-negative finite e4m3fn values, in code order (which is value order). */
+    private static final double[] FP8_VALUES = new double[0x7F];
+
+    static {
+        for (int c = 0; c < FP8_VALUES.length; c++) {
+            FP8_VALUES[c] = fp8Value((byte) c);
+        }
+    }
+
     /** Saturating fp8 e4m3fn encoding by nearest-value search, ties to the even code. */
     static byte fp8Code(float v) {
         int sign = (Float.floatToRawIntBits(v) >>> 31) << 7;
@@ -134,15 +143,15 @@ final class Reference {
             return (byte) (0x7F | sign);
         }
         double a = Math.min(Math.abs((double) v), 448.0);
-        int best = 0;
-        double bestDistance = Double.MAX_VALUE;
-        for (int c = 0; c <= 0x7E; c++) {
-            double d = Math.abs(fp8Value((byte) c) - a);
-            if (d < bestDistance || (d == bestDistance && (c & 1) == 0)) {
-                best = c;
-                bestDistance = d;
-            }
+        int i = java.util.Arrays.binarySearch(FP8_VALUES, a);
+        if (i >= 0) {
+            return (byte) (i | sign);
         }
+        int above = -i - 1;
+        int below = above - 1;
+        double dBelow = a - FP8_VALUES[below];
+        double dAbove = FP8_VALUES[above] - a;
+        int best = dBelow < dAbove || (dBelow == dAbove && (below & 1) == 0) ? below : above;
         return (byte) (best | sign);
     }
 
