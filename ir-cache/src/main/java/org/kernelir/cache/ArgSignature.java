@@ -48,15 +48,21 @@ public final class ArgSignature {
         }
         Map<String, Dim> forward = new HashMap<>();
         Map<String, Dim> back = new LinkedHashMap<>();
-        rename.forEach((orig, canon) -> {
-            forward.put(orig, Dim.sym(canon));
-            back.put(canon, Dim.sym(orig));
-        });
-        List<Object> canonical = new ArrayList<>(metaArgs.size());
-        StringBuilder sb = new StringBuilder();
+        boolean identity = true;
+        for (Map.Entry<String, String> e : rename.entrySet()) {
+            identity &= e.getKey().equals(e.getValue());
+            forward.put(e.getKey(), Dim.sym(e.getValue()));
+            back.put(e.getValue(), Dim.sym(e.getKey()));
+        }
+        // Lowering hits this once per IR node: when the call already uses canonical symbols (the usual case
+        // for a model with one token symbol s0), the arguments are their own canonical form.
+        List<Object> canonical = identity ? metaArgs : new ArrayList<>(metaArgs.size());
+        StringBuilder sb = new StringBuilder(128);
         for (Object a : metaArgs) {
-            Object c = rename(a, forward);
-            canonical.add(c);
+            Object c = identity ? a : rename(a, forward);
+            if (!identity) {
+                canonical.add(c);
+            }
             if (!sb.isEmpty()) {
                 sb.append(';');
             }
@@ -94,6 +100,9 @@ public final class ArgSignature {
     }
 
     private static void addSymbols(Dim d, Map<String, String> rename) {
+        if (d.isConstant()) {
+            return;
+        }
         for (String s : d.symbols()) {
             rename.computeIfAbsent(s, k -> "s" + rename.size());
         }
@@ -101,8 +110,8 @@ public final class ArgSignature {
 
     private static Object rename(Object a, Map<String, Dim> forward) {
         return switch (a) {
-            case TensorMeta m -> new TensorMeta(m.dtype(), m.shape().stream().map(d -> d.substitute(forward)).toList(),
-                    m.strides().stream().map(d -> d.substitute(forward)).toList(), m.device());
+            case TensorMeta m -> new TensorMeta(m.dtype(), substituteAll(m.shape(), forward),
+                    substituteAll(m.strides(), forward), m.device());
             case Dim d -> d.substitute(forward);
             case List<?> l -> {
                 List<Object> out = new ArrayList<>(l.size());
@@ -113,11 +122,22 @@ public final class ArgSignature {
         };
     }
 
+    private static List<Dim> substituteAll(List<Dim> dims, Map<String, Dim> forward) {
+        Dim[] out = new Dim[dims.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = dims.get(i).substitute(forward);
+        }
+        return List.of(out);
+    }
+
     private static void encode(Object v, StringBuilder sb) {
         switch (v) {
             case null -> sb.append('N');
-            case TensorMeta m -> sb.append("X(").append(m.dtype().id()).append(",").append(dims(m.shape())).append(',')
-                    .append(dims(m.strides())).append(',').append(m.device()).append(')');
+            case TensorMeta m -> {
+                sb.append("X(").append(m.dtype().id()).append(',');
+                dims(m.shape(), sb).append(',');
+                dims(m.strides(), sb).append(',').append(m.device()).append(')');
+            }
             case Long l -> sb.append("I(").append(l).append(')');
             case Double d -> sb.append("D(").append(Long.toHexString(Double.doubleToRawLongBits(d))).append(')');
             case Boolean b -> sb.append("B(").append(b).append(')');
@@ -139,12 +159,12 @@ public final class ArgSignature {
         }
     }
 
-    private static String dims(List<Dim> ds) {
-        StringBuilder sb = new StringBuilder("[");
+    private static StringBuilder dims(List<Dim> ds, StringBuilder sb) {
+        sb.append('[');
         for (int i = 0; i < ds.size(); i++) {
             sb.append(i == 0 ? "" : ",").append(ds.get(i));
         }
-        return sb.append(']').toString();
+        return sb.append(']');
     }
 
     @Override

@@ -26,8 +26,17 @@ import java.util.TreeSet;
  */
 public final class Dim implements Comparable<Dim> {
 
+    /** Constants -1 to 1024, shared. */
+    private static final Dim[] SMALL = new Dim[1026];
+
+    static {
+        for (int i = 0; i < SMALL.length; i++) {
+            SMALL[i] = term(Monomial.UNIT, i - 1);
+        }
+    }
+
     /** The constant 0. */
-    public static final Dim ZERO = new Dim(new TreeMap<>());
+    public static final Dim ZERO = of(0);
     /** The constant 1. */
     public static final Dim ONE = of(1);
 
@@ -37,12 +46,24 @@ public final class Dim implements Comparable<Dim> {
      */
     private final SortedMap<Monomial, Long> terms;
 
+    // Shapes are mostly constants and single symbols, and they are compared, hashed and printed on every cache
+    // lookup: these fields keep those cases off the TreeMap paths.
+    private final boolean constant;
+    private final long constantValue;
+    private String text;
+    private int hash;
+
     private Dim(TreeMap<Monomial, Long> terms) {
         this.terms = Collections.unmodifiableSortedMap(terms);
+        this.constant = terms.isEmpty() || (terms.size() == 1 && terms.firstKey().degree() == 0);
+        this.constantValue = constant ? terms.getOrDefault(Monomial.UNIT, 0L) : 0;
     }
 
     /** Returns the constant dimension {@code value}. */
     public static Dim of(long value) {
+        if (value >= -1 && value < SMALL.length - 1) {
+            return SMALL[(int) value + 1];
+        }
         return term(Monomial.UNIT, value);
     }
 
@@ -77,6 +98,19 @@ public final class Dim implements Comparable<Dim> {
      * @throws ArithmeticException if a coefficient overflows
      */
     public Dim plus(Dim other) {
+        if (constant && other.constant) {
+            try {
+                return of(Math.addExact(constantValue, other.constantValue));
+            } catch (ArithmeticException e) {
+                throw overflow("(" + this + ") + (" + other + ")");
+            }
+        }
+        if (other.constant && other.constantValue == 0) {
+            return this;
+        }
+        if (constant && constantValue == 0) {
+            return other;
+        }
         var sum = new TreeMap<>(terms);
         try {
             other.terms.forEach((m, c) -> addTerm(sum, m, c));
@@ -110,6 +144,19 @@ public final class Dim implements Comparable<Dim> {
      * @throws ArithmeticException if a coefficient overflows
      */
     public Dim times(Dim other) {
+        if (constant && other.constant) {
+            try {
+                return of(Math.multiplyExact(constantValue, other.constantValue));
+            } catch (ArithmeticException e) {
+                throw overflow("(" + this + ") * (" + other + ")");
+            }
+        }
+        if (other.constant && other.constantValue == 1) {
+            return this;
+        }
+        if (constant && constantValue == 1) {
+            return other;
+        }
         var product = new TreeMap<Monomial, Long>();
         try {
             for (var a : terms.entrySet()) {
@@ -169,7 +216,7 @@ public final class Dim implements Comparable<Dim> {
 
     /** Returns whether this dimension has no symbols. */
     public boolean isConstant() {
-        return terms.isEmpty() || (terms.size() == 1 && terms.firstKey().degree() == 0);
+        return constant;
     }
 
     /**
@@ -178,10 +225,10 @@ public final class Dim implements Comparable<Dim> {
      * @throws IllegalStateException if this dimension is symbolic; the message names the expression
      */
     public long constant() {
-        if (!isConstant()) {
+        if (!constant) {
             throw new IllegalStateException("Dimension " + this + " is symbolic, not a constant");
         }
-        return terms.getOrDefault(Monomial.UNIT, 0L);
+        return constantValue;
     }
 
     /** Returns whether this dimension is exactly one symbol: coefficient 1, no other term, no constant term. */
@@ -243,6 +290,13 @@ public final class Dim implements Comparable<Dim> {
      * @throws ArithmeticException if a coefficient overflows
      */
     public Dim substitute(Map<String, Dim> replacement) {
+        if (constant || replacement.isEmpty()) {
+            return this;
+        }
+        if (isSymbol()) {
+            Dim value = replacement.get(terms.firstKey().symbols().getFirst());
+            return value != null ? value : this;
+        }
         Dim result = ZERO;
         for (var t : terms.entrySet()) {
             Dim product = of(t.getValue());
@@ -286,13 +340,27 @@ public final class Dim implements Comparable<Dim> {
     /** Two dimensions are equal when they are the same polynomial. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof Dim other && terms.equals(other.terms);
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Dim other)) {
+            return false;
+        }
+        if (constant || other.constant) {
+            return constant && other.constant && constantValue == other.constantValue;
+        }
+        return hashCode() == other.hashCode() && terms.equals(other.terms);
     }
 
     /** Consistent with {@link #equals}. */
     @Override
     public int hashCode() {
-        return terms.hashCode();
+        int h = hash;
+        if (h == 0) {
+            h = terms.hashCode();
+            hash = h;
+        }
+        return h;
     }
 
     /**
@@ -302,6 +370,15 @@ public final class Dim implements Comparable<Dim> {
      */
     @Override
     public String toString() {
+        String t = text;
+        if (t == null) {
+            t = constant ? Long.toString(constantValue) : format();
+            text = t;
+        }
+        return t;
+    }
+
+    private String format() {
         if (terms.isEmpty()) {
             return "0";
         }

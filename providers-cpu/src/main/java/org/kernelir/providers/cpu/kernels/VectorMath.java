@@ -5,15 +5,23 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Vectorized f32 transcendental functions for the activation kernels, each with a scalar twin for tails that
- * runs the identical sequence of operations (so a tail element gets the same result as it would in a vector).
+ * Vectorized f32 activation functions, each with a scalar twin for tails that performs the identical sequence of
+ * operations (so a tail element gets bit-for-bit the result it would get in a vector lane).
  *
- * <p>Why not {@code VectorOperators.EXP}: it is a call into a math library per vector (or a scalar fallback
- * loop) and cannot be interleaved with the surrounding arithmetic; the inline polynomial below is several
- * times faster (measure with {@code KernelTiming}) at about 1 ulp.
- *
- * <p>Coefficients were fitted for this class (least squares on Chebyshev nodes against a 40-digit reference,
- * then rounded to f32).
+ * <p>Design, measured with {@code KernelTiming} on the AVX2 machine the kernels were tuned on:
+ * <ul>
+ *   <li>{@code VectorOperators.EXP} is a call into a math library per vector; the inline polynomial below is
+ *       cheaper and lets the JIT schedule it with the surrounding arithmetic.</li>
+ *   <li>Only {@code exp} of non-positive arguments is ever needed: silu and gelu are written as
+ *       {@code a * sigmoid(y)} with {@code e = exp(-|y|)} and {@code sigmoid(y) = (y < 0 ? e : 1) / (1 + e)}, which
+ *       never overflows and never cancels. That removes the upper clamp, and the lower one is a single integer
+ *       min (for negative floats, integer order of the bits is magnitude order); Java-semantics float min/max
+ *       cost several instructions each.</li>
+ *   <li>Constants are static final vectors: broadcasting them inline makes the compiler's graph of a big
+ *       function like gelu exceed C2's inlining budget, and the code then falls off the vector path.</li>
+ * </ul>
+ * Coefficients were fitted for this class (least squares on Chebyshev nodes against a 40-digit reference, then
+ * rounded to f32).
  */
 final class VectorMath {
 
@@ -23,14 +31,14 @@ final class VectorMath {
     private static final float LN2_LO = 1.42860682030941723212e-6f;
     /** {@code 1.5 * 2^23}: adding it rounds to an integer (nearest even) held in the low mantissa bits. */
     private static final float ROUND_SHIFTER = 12582912f;
-    private static final int ROUND_SHIFTER_BITS = Float.floatToRawIntBits(ROUND_SHIFTER);
     /**
-     * Input clamp for {@link #exp}: {@code 2^k} must stay a normal float for k = round(x / ln 2), so the results
-     * saturate at about 1.2e-38 and 1.6e38 instead of reaching 0 and infinity. The callers feed them into
-     * {@code 1 / (1 + e)} or multiply them by a tiny factor, where that difference is far below any tolerance.
+     * Arguments below this are raised to it: {@code k = round(x / ln 2) >= -125}, so {@code 2^k} times the
+     * polynomial is still a normal float (about 2.3e-38) and can be formed by adding {@code k} to the exponent
+     * bits. Callers only use such tiny values in {@code 1 + e} or as factors of results far below any tolerance.
      */
-    private static final float EXP_MIN = -87.3f;
-    private static final float EXP_MAX = 88.0f;
+    private static final float EXP_MIN = -86.6f;
+    private static final int EXP_MIN_BITS = Float.floatToRawIntBits(EXP_MIN);
+    private static final int SIGN = 0x8000_0000;
 
     /** exp(r) = 1 + r + r^2 q(r) on |r| <= ln2 / 2; q's coefficients, constant term first. */
     private static final float E0 = 0.5f;
@@ -58,71 +66,108 @@ final class VectorMath {
 
     /** sqrt(1/2) / 2: z/2 for z = |a| / sqrt 2. */
     private static final float HALF_SQRT1_2 = 0.35355339059327376f;
-    /** gelu tanh form as a sigmoid: 0.5(1 + tanh(u)) = 1 / (1 + exp(-2u)), u = sqrt(2/pi)(a + 0.044715 a^3). */
-    private static final float GELU_TANH_C1 = (float) (-2 * Math.sqrt(2 / Math.PI));
-    private static final float GELU_TANH_C3 = (float) (-2 * Math.sqrt(2 / Math.PI) * 0.044715);
+    /** gelu tanh form: 0.5 (1 + tanh(u)) = sigmoid(2u), 2u = a (C1 + C3 a^2), C1 = 2 sqrt(2/pi), C3 = C1 * 0.044715. */
+    private static final float GELU_TANH_C1 = (float) (2 * Math.sqrt(2 / Math.PI));
+    private static final float GELU_TANH_C3 = (float) (2 * Math.sqrt(2 / Math.PI) * 0.044715);
+
+    private static final FloatVector V_LOG2E = c(LOG2E);
+    private static final FloatVector V_SHIFTER = c(ROUND_SHIFTER);
+    private static final FloatVector V_NEG_LN2_HI = c(-LN2_HI);
+    private static final FloatVector V_NEG_LN2_LO = c(-LN2_LO);
+    private static final FloatVector V_ONE = c(1f);
+    private static final FloatVector V_E0 = c(E0);
+    private static final FloatVector V_E1 = c(E1);
+    private static final FloatVector V_E2 = c(E2);
+    private static final FloatVector V_E3 = c(E3);
+    private static final FloatVector V_E4 = c(E4);
+    private static final FloatVector V_R0 = c(R0);
+    private static final FloatVector V_R1 = c(R1);
+    private static final FloatVector V_R2 = c(R2);
+    private static final FloatVector V_R3 = c(R3);
+    private static final FloatVector V_R4 = c(R4);
+    private static final FloatVector V_R5 = c(R5);
+    private static final FloatVector V_R6 = c(R6);
+    private static final FloatVector V_R7 = c(R7);
+    private static final FloatVector V_R8 = c(R8);
+    private static final FloatVector V_R9 = c(R9);
+    private static final FloatVector V_HALF_SQRT1_2 = c(HALF_SQRT1_2);
+    private static final FloatVector V_HALF = c(0.5f);
+    private static final FloatVector V_MINUS_HALF = c(-0.5f);
+    private static final FloatVector V_GELU_TANH_C1 = c(GELU_TANH_C1);
+    private static final FloatVector V_GELU_TANH_C3 = c(GELU_TANH_C3);
 
     private VectorMath() {
     }
 
-    /** A broadcast constant; the JIT hoists these out of the kernel loops. */
     private static FloatVector c(float v) {
         return FloatVector.broadcast(Lanes.F, v);
     }
 
-    /** e^x, about 1 ulp for x in [-87.3, 88]; saturates outside (see {@link #EXP_MIN}); NaN gives NaN. */
-    static FloatVector exp(FloatVector x) {
-        x = x.max(EXP_MIN).min(EXP_MAX);
-        FloatVector shifted = x.fma(LOG2E, ROUND_SHIFTER);
-        FloatVector k = shifted.sub(ROUND_SHIFTER);
-        FloatVector r = k.fma(c(-LN2_HI), x);
-        r = k.fma(c(-LN2_LO), r);
-        FloatVector q = r.fma(E4, E3);
-        q = q.fma(r, c(E2));
-        q = q.fma(r, c(E1));
-        q = q.fma(r, c(E0));
-        FloatVector one = FloatVector.broadcast(Lanes.F, 1f);
-        FloatVector p = r.fma(r.fma(q, one), one);
-        // 2^k: the low bits of the shifted value are k (+ a multiple of 2^9 that the shift by 23 drops).
-        IntVector scale = shifted.reinterpretAsInts().add(127 - ROUND_SHIFTER_BITS)
-                .lanewise(VectorOperators.LSHL, 23);
-        return p.mul(scale.reinterpretAsFloats());
+    /**
+     * e^-|x|, about 1 ulp for |x| up to 86.6; beyond that, e^-86.6 (see {@link #EXP_MIN}), also for NaN. Setting the
+     * sign bit makes the argument -|x|, and for floats with the sign bit set integer min caps the magnitude.
+     */
+    static FloatVector expMinusAbs(FloatVector x) {
+        x = x.reinterpretAsInts().or(SIGN).min(EXP_MIN_BITS).reinterpretAsFloats();
+        FloatVector shifted = x.fma(V_LOG2E, V_SHIFTER);
+        FloatVector k = shifted.sub(V_SHIFTER);
+        FloatVector r = k.fma(V_NEG_LN2_HI, x);
+        r = k.fma(V_NEG_LN2_LO, r);
+        FloatVector q = r.fma(V_E4, V_E3);
+        q = q.fma(r, V_E2);
+        q = q.fma(r, V_E1);
+        q = q.fma(r, V_E0);
+        FloatVector p = r.fma(r.fma(q, V_ONE), V_ONE);
+        // 2^k by adding k to the exponent: the low bits of the shifted value are k (plus a multiple of 2^9 that
+        // the shift by 23 drops).
+        IntVector kBits = shifted.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
+        return p.reinterpretAsInts().add(kBits).reinterpretAsFloats();
     }
 
-    /** Scalar twin of {@link #exp(FloatVector)}. */
-    static float exp(float x) {
-        x = Math.min(Math.max(x, EXP_MIN), EXP_MAX);
+    /** Scalar twin of {@link #expMinusAbs(FloatVector)}. */
+    static float expMinusAbs(float x) {
+        x = Float.intBitsToFloat(Math.min(Float.floatToRawIntBits(x) | SIGN, EXP_MIN_BITS));
         float shifted = Math.fma(x, LOG2E, ROUND_SHIFTER);
         float k = shifted - ROUND_SHIFTER;
         float r = Math.fma(k, -LN2_HI, x);
         r = Math.fma(k, -LN2_LO, r);
         float q = Math.fma(Math.fma(Math.fma(Math.fma(r, E4, E3), r, E2), r, E1), r, E0);
         float p = Math.fma(r, Math.fma(r, q, 1f), 1f);
-        int scale = (Float.floatToRawIntBits(shifted) + (127 - ROUND_SHIFTER_BITS)) << 23;
-        return p * Float.intBitsToFloat(scale);
+        return Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(shifted) << 23));
     }
 
-    /** silu(a) = a / (1 + e^-a). */
+    /**
+     * {@code a * sigmoid(y)} given {@code e = exp(-|y|)} and that y has the sign of a (the sign of y does not need
+     * to be known otherwise):
+     * {@code a * (a < 0 ? e : 1) / (1 + e)}.
+     */
+    private static FloatVector timesSigmoid(FloatVector a, FloatVector e) {
+        FloatVector numerator = a.blend(a.mul(e), a.compare(VectorOperators.LT, 0f));
+        return numerator.div(e.add(V_ONE));
+    }
+
+    /** silu(a) = a * sigmoid(a). */
     static FloatVector silu(FloatVector a) {
-        return a.div(exp(a.neg()).add(1f));
+        return timesSigmoid(a, expMinusAbs(a));
     }
 
     /** Scalar twin of {@link #silu(FloatVector)}. */
     static float silu(float a) {
-        return a / (exp(-a) + 1f);
+        float e = expMinusAbs(a);
+        return (a < 0f ? a * e : a) / (e + 1f);
     }
 
-    /** gelu with the tanh approximation, computed as a / (1 + exp(-2u)) (no cancellation for negative a). */
+    /** gelu with the tanh approximation: 0.5 a (1 + tanh(u)) = a * sigmoid(2u), 2u = a (C1 + C3 a^2). */
     static FloatVector geluTanh(FloatVector a) {
-        FloatVector a2 = a.mul(a);
-        FloatVector minus2u = a.mul(a2.fma(GELU_TANH_C3, GELU_TANH_C1));
-        return a.div(exp(minus2u).add(1f));
+        FloatVector factor = a.mul(a).fma(V_GELU_TANH_C3, V_GELU_TANH_C1);
+        return timesSigmoid(a, expMinusAbs(a.mul(factor)));
     }
 
     /** Scalar twin of {@link #geluTanh(FloatVector)}. */
     static float geluTanh(float a) {
-        float minus2u = a * Math.fma(a * a, GELU_TANH_C3, GELU_TANH_C1);
-        return a / (exp(minus2u) + 1f);
+        float factor = Math.fma(a * a, GELU_TANH_C3, GELU_TANH_C1);
+        float e = expMinusAbs(a * factor);
+        return (a < 0f ? a * e : a) / (e + 1f);
     }
 
     /**
@@ -130,23 +175,23 @@ final class VectorMath {
      * their relative accuracy (1 - erfc for a >= 0 never cancels because erfc <= 1 there).
      */
     static FloatVector geluErf(FloatVector a) {
-        FloatVector halfZ = a.abs().mul(HALF_SQRT1_2);
-        FloatVector t = FloatVector.broadcast(Lanes.F, 1f).div(halfZ.add(1f));
+        FloatVector halfZ = a.abs().mul(V_HALF_SQRT1_2);
+        FloatVector t = V_ONE.div(halfZ.add(V_ONE));
         FloatVector s = halfZ.mul(t);
-        FloatVector r = s.fma(R9, R8).fma(s, c(R7)).fma(s, c(R6)).fma(s, c(R5)).fma(s, c(R4)).fma(s, c(R3))
-                .fma(s, c(R2)).fma(s, c(R1)).fma(s, c(R0));
+        FloatVector r = s.fma(V_R9, V_R8).fma(s, V_R7).fma(s, V_R6).fma(s, V_R5).fma(s, V_R4).fma(s, V_R3)
+                .fma(s, V_R2).fma(s, V_R1).fma(s, V_R0);
         // The exponent -z^2 + s R(s) reaches -20 where gelu still matters; rounding it to f32 would cost up to
         // 1e-6 relative. So: -z^2 = -a^2 / 2 from the exact product a^2 = hi + lo (no error from rounding z), the
         // sum with s R(s) as a rounded part plus its exact error (TwoSum), and exp(e + d) = exp(e) (1 + d).
-        FloatVector hi = a.mul(a).mul(-0.5f);
-        FloatVector lo = a.fma(a, hi.mul(2f)).mul(-0.5f);
+        FloatVector hi = a.mul(a).mul(V_MINUS_HALF);
+        FloatVector lo = a.fma(a, hi.add(hi)).mul(V_MINUS_HALF);
         FloatVector q = s.mul(r);
         FloatVector e = hi.add(q);
         FloatVector qPart = e.sub(hi);
         FloatVector d = hi.sub(e.sub(qPart)).add(q.sub(qPart)).add(lo);
-        FloatVector ex = exp(e);
-        FloatVector halfErfc = t.mul(0.5f).mul(ex.fma(d, ex));
-        FloatVector phi = halfErfc.neg().add(1f).blend(halfErfc, a.compare(VectorOperators.LT, 0f));
+        FloatVector ex = expMinusAbs(e);
+        FloatVector halfErfc = t.mul(V_HALF).mul(ex.fma(d, ex));
+        FloatVector phi = V_ONE.sub(halfErfc).blend(halfErfc, a.compare(VectorOperators.LT, 0f));
         return a.mul(phi);
     }
 
@@ -158,12 +203,12 @@ final class VectorMath {
         float r = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(
                 s, R9, R8), s, R7), s, R6), s, R5), s, R4), s, R3), s, R2), s, R1), s, R0);
         float hi = a * a * -0.5f;
-        float lo = Math.fma(a, a, hi * 2f) * -0.5f;
+        float lo = Math.fma(a, a, hi + hi) * -0.5f;
         float q = s * r;
         float e = hi + q;
         float qPart = e - hi;
         float d = hi - (e - qPart) + (q - qPart) + lo;
-        float ex = exp(e);
+        float ex = expMinusAbs(e);
         float halfErfc = t * 0.5f * Math.fma(ex, d, ex);
         float phi = a < 0f ? halfErfc : 1f - halfErfc;
         return a * phi;
