@@ -31,8 +31,21 @@ public final class Fingerprints {
 
     private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
 
-    /** The fingerprint of the code that defines {@code cls}. */
+    /** JARs above this size are taken for application fat JARs: only the provider's own classes are hashed. */
+    static final long WHOLE_JAR_LIMIT = 8L << 20;
+
+    /** The fingerprint of the code that defines {@code cls}; see {@link #of(Class, String)}. */
     public static CodeSource of(Class<?> cls) {
+        return of(cls, cls.getPackageName());
+    }
+
+    /**
+     * The fingerprint of the code that defines {@code cls}: the SHA-256 of its JAR, or of the class files under
+     * its class folder. In a JAR larger than 8 MiB (an application's fat JAR, where hashing everything would cost
+     * every start-up hundreds of milliseconds and change with unrelated code), only the entries under
+     * {@code packageName} (and its subpackages) are hashed. Results are cached per file and modification time.
+     */
+    public static CodeSource of(Class<?> cls, String packageName) {
         java.security.CodeSource cs = cls.getProtectionDomain().getCodeSource();
         URL url = cs == null ? null : cs.getLocation();
         if (url == null) {
@@ -40,9 +53,34 @@ public final class Fingerprints {
         }
         try {
             Path p = Path.of(url.toURI());
-            return new CodeSource(p.toString(), CACHE.computeIfAbsent(p.toString() + "@" + lastModified(p), k -> of(p)));
-        } catch (URISyntaxException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+            String prefix = packageName.replace('.', '/') + "/";
+            boolean fat = Files.isRegularFile(p) && Files.size(p) > WHOLE_JAR_LIMIT;
+            String key = p + "@" + lastModified(p) + (fat ? "#" + prefix : "");
+            return new CodeSource(p.toString(), CACHE.computeIfAbsent(key, k -> fat ? ofJarEntries(p, prefix) : of(p)));
+        } catch (URISyntaxException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException
+                 | IOException e) {
             return new CodeSource(url.toString(), sha256Bytes(classBytes(cls)));
+        }
+    }
+
+    /**
+     * SHA-256 (hex) over the name, size and CRC-32 of each entry of a JAR whose name starts with {@code prefix},
+     * in name order. The CRCs come from the JAR's central directory, so nothing is decompressed: this stays a
+     * few milliseconds in a cold JVM, where hashing the bytes would take a hundred.
+     */
+    static String ofJarEntries(Path jar, String prefix) {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+            List<? extends java.util.zip.ZipEntry> entries = zip.stream()
+                    .filter(e -> !e.isDirectory() && e.getName().startsWith(prefix))
+                    .sorted(java.util.Comparator.comparing(java.util.zip.ZipEntry::getName)).toList();
+            StringBuilder sb = new StringBuilder();
+            for (java.util.zip.ZipEntry e : entries) {
+                sb.append(e.getName()).append(' ').append(e.getSize()).append(' ').append(Long.toHexString(e.getCrc()))
+                        .append('\n');
+            }
+            return sha256Bytes(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot fingerprint " + jar + ": " + e.getMessage(), e);
         }
     }
 

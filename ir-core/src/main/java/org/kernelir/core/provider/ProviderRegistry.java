@@ -52,7 +52,7 @@ public final class ProviderRegistry {
         for (OpDef<?> op : ops.all()) {
             natives.put(op.name(), nativeOf(op).boundTo(NATIVE, Availability.AVAILABLE));
         }
-        Fingerprints.CodeSource cs = Fingerprints.of(OpDef.class);
+        Fingerprints.CodeSource cs = Fingerprints.of(OpDef.class, "org.kernelir.core");
         ProviderIdentity id = new ProviderIdentity(NATIVE, ProviderIdentity.Source.BUILTIN, "", "", cs.location(),
                 cs.sha256());
         providers.put(NATIVE, new RegisteredProvider(id, Availability.AVAILABLE, natives, Map.of()));

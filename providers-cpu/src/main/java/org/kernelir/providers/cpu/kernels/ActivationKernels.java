@@ -112,29 +112,82 @@ public final class ActivationKernels {
         }
     }
 
+    // One vector loop per activation, the scalar tails in a separate method: C2 gives up inlining when a method's
+    // graph grows too big, and gelu's vector body alone is close to that limit; a vector op that is not inlined
+    // boxes its vectors on the heap and runs some hundred times slower.
+
     private static void siluMul(MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long oi,
                                 int n) {
-        int j = 0;
-        for (; j <= n - LANES; j += LANES) {
-            FloatVector av = Lanes.load(a, ai + j);
-            FloatVector bv = Lanes.load(b, bi + j);
-            Lanes.store(VectorMath.silu(av).mul(bv), out, oi + j);
+        MemorySegment es = Scratch.floats(2, BLOCK);
+        int vectorEnd = n - n % LANES;
+        for (int j = 0; j < vectorEnd; j += BLOCK) {
+            int m = Math.min(vectorEnd - j, BLOCK);
+            expStage(a, ai + j, es, m);
+            siluStage(a, ai + j, es, b, bi + j, out, oi + j, m);
         }
-        for (; j < n; j++) {
-            Lanes.setF32(out, oi + j, VectorMath.silu(Lanes.getF32(a, ai + j)) * Lanes.getF32(b, bi + j));
+        tail(Gate.SILU, a, ai, b, bi, out, oi, vectorEnd, n);
+    }
+
+    private static void expStage(MemorySegment a, long ai, MemorySegment es, int n) {
+        for (int j = 0; j < n; j += LANES) {
+            Lanes.store(VectorMath.expMinusAbs(Lanes.load(a, ai + j)), es, j);
         }
     }
 
+    private static void siluStage(MemorySegment a, long ai, MemorySegment es, MemorySegment b, long bi,
+                                  MemorySegment out, long oi, int n) {
+        for (int j = 0; j < n; j += LANES) {
+            FloatVector g = VectorMath.timesSigmoid(Lanes.load(a, ai + j), Lanes.load(es, j));
+            Lanes.store(g.mul(Lanes.load(b, bi + j)), out, oi + j);
+        }
+    }
+
+    /**
+     * gelu in three loops over blocks (see {@link VectorMath#geluErf}), each its own method so that each is
+     * compiled within its own budget. The intermediates go through two scratch blocks, and a is re-read, all from
+     * L1.
+     */
     private static void geluErfMul(MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long oi,
                                    int n) {
-        int j = 0;
-        for (; j <= n - LANES; j += LANES) {
-            FloatVector av = Lanes.load(a, ai + j);
-            FloatVector bv = Lanes.load(b, bi + j);
-            Lanes.store(VectorMath.geluErf(av).mul(bv), out, oi + j);
+        MemorySegment s0 = Scratch.floats(2, BLOCK);
+        MemorySegment s1 = Scratch.floats(3, BLOCK);
+        int vectorEnd = n - n % LANES;
+        for (int j = 0; j < vectorEnd; j += BLOCK) {
+            int m = Math.min(vectorEnd - j, BLOCK);
+            geluErfStage1(a, ai + j, s0, s1, m);
+            geluErfStage2(a, ai + j, s0, s1, m);
+            geluErfStage3(a, ai + j, s0, s1, b, bi + j, out, oi + j, m);
         }
-        for (; j < n; j++) {
-            Lanes.setF32(out, oi + j, VectorMath.geluErf(Lanes.getF32(a, ai + j)) * Lanes.getF32(b, bi + j));
+        tail(Gate.GELU_ERF, a, ai, b, bi, out, oi, vectorEnd, n);
+    }
+
+    /** s0, s1 = t, q; n is a multiple of the lane count (so are the next two). */
+    private static void geluErfStage1(MemorySegment a, long ai, MemorySegment s0, MemorySegment s1, int n) {
+        for (int j = 0; j < n; j += LANES) {
+            FloatVector av = Lanes.load(a, ai + j);
+            FloatVector t = VectorMath.geluErfT(av);
+            Lanes.store(t, s0, j);
+            Lanes.store(VectorMath.geluErfQ(av, t), s1, j);
+        }
+    }
+
+    /** s0, s1 = exponent e, factor m, from t, q. */
+    private static void geluErfStage2(MemorySegment a, long ai, MemorySegment s0, MemorySegment s1, int n) {
+        for (int j = 0; j < n; j += LANES) {
+            FloatVector av = Lanes.load(a, ai + j);
+            FloatVector q = Lanes.load(s1, j);
+            FloatVector e = VectorMath.geluErfExponent(av, q);
+            Lanes.store(VectorMath.geluErfFactor(av, Lanes.load(s0, j), q, e), s1, j);
+            Lanes.store(e, s0, j);
+        }
+    }
+
+    /** out = gelu(a) * b from e, m. */
+    private static void geluErfStage3(MemorySegment a, long ai, MemorySegment s0, MemorySegment s1,
+                                      MemorySegment b, long bi, MemorySegment out, long oi, int n) {
+        for (int j = 0; j < n; j += LANES) {
+            FloatVector g = VectorMath.geluErfFinish(Lanes.load(a, ai + j), Lanes.load(s0, j), Lanes.load(s1, j));
+            Lanes.store(g.mul(Lanes.load(b, bi + j)), out, oi + j);
         }
     }
 
@@ -146,8 +199,20 @@ public final class ActivationKernels {
             FloatVector bv = Lanes.load(b, bi + j);
             Lanes.store(VectorMath.geluTanh(av).mul(bv), out, oi + j);
         }
-        for (; j < n; j++) {
-            Lanes.setF32(out, oi + j, VectorMath.geluTanh(Lanes.getF32(a, ai + j)) * Lanes.getF32(b, bi + j));
+        tail(Gate.GELU_TANH, a, ai, b, bi, out, oi, j, n);
+    }
+
+    /** Elements {@code [from, n)} with the scalar twins, which give the same result as a vector lane. */
+    private static void tail(Gate gate, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out,
+                             long oi, int from, int n) {
+        for (int j = from; j < n; j++) {
+            float av = Lanes.getF32(a, ai + j);
+            float g = switch (gate) {
+                case SILU -> VectorMath.silu(av);
+                case GELU_ERF -> VectorMath.geluErf(av);
+                case GELU_TANH -> VectorMath.geluTanh(av);
+            };
+            Lanes.setF32(out, oi + j, g * Lanes.getF32(b, bi + j));
         }
     }
 }

@@ -113,11 +113,10 @@ final class VectorMath {
         FloatVector k = shifted.sub(V_SHIFTER);
         FloatVector r = k.fma(V_NEG_LN2_HI, x);
         r = k.fma(V_NEG_LN2_LO, r);
-        FloatVector q = r.fma(V_E4, V_E3);
-        q = q.fma(r, V_E2);
-        q = q.fma(r, V_E1);
-        q = q.fma(r, V_E0);
-        FloatVector p = r.fma(r.fma(q, V_ONE), V_ONE);
+        // Estrin's scheme: a shorter dependency chain than Horner's, which is what limits this code.
+        FloatVector r2 = r.mul(r);
+        FloatVector q = r2.fma(r.fma(V_E3, V_E2), r.fma(V_E1, V_E0)).add(r2.mul(r2).mul(V_E4));
+        FloatVector p = r2.fma(q, r.add(V_ONE));
         // 2^k by adding k to the exponent: the low bits of the shifted value are k (plus a multiple of 2^9 that
         // the shift by 23 drops).
         IntVector kBits = shifted.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
@@ -131,8 +130,9 @@ final class VectorMath {
         float k = shifted - ROUND_SHIFTER;
         float r = Math.fma(k, -LN2_HI, x);
         r = Math.fma(k, -LN2_LO, r);
-        float q = Math.fma(Math.fma(Math.fma(Math.fma(r, E4, E3), r, E2), r, E1), r, E0);
-        float p = Math.fma(r, Math.fma(r, q, 1f), 1f);
+        float r2 = r * r;
+        float q = Math.fma(r2, Math.fma(r, E3, E2), Math.fma(r, E1, E0)) + r2 * r2 * E4;
+        float p = Math.fma(r2, q, r + 1f);
         return Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(shifted) << 23));
     }
 
@@ -141,7 +141,7 @@ final class VectorMath {
      * to be known otherwise):
      * {@code a * (a < 0 ? e : 1) / (1 + e)}.
      */
-    private static FloatVector timesSigmoid(FloatVector a, FloatVector e) {
+    static FloatVector timesSigmoid(FloatVector a, FloatVector e) {
         FloatVector numerator = a.blend(a.mul(e), a.compare(VectorOperators.LT, 0f));
         return numerator.div(e.add(V_ONE));
     }
@@ -173,43 +173,73 @@ final class VectorMath {
     /**
      * Exact gelu, a * Phi(a) with Phi(a) = 0.5 erfc(-a / sqrt 2): from erfc of |z| directly, so both tails keep
      * their relative accuracy (1 - erfc for a >= 0 never cancels because erfc <= 1 there).
+     *
+     * <p>The kernels evaluate it in three loops, through {@link #geluErfT} and {@link #geluErfQ}, then
+     * {@link #geluErfExponent} and {@link #geluErfFactor}, then {@link #geluErfFinish}: C2 stops inlining once a
+     * method's graph holds about 30 vector operations, and a vector operation that is not inlined boxes its
+     * operands on the heap.
      */
     static FloatVector geluErf(FloatVector a) {
-        FloatVector halfZ = a.abs().mul(V_HALF_SQRT1_2);
-        FloatVector t = V_ONE.div(halfZ.add(V_ONE));
-        FloatVector s = halfZ.mul(t);
+        FloatVector t = geluErfT(a);
+        FloatVector q = geluErfQ(a, t);
+        FloatVector e = geluErfExponent(a, q);
+        return geluErfFinish(a, e, geluErfFactor(a, t, q, e));
+    }
+
+    /** t = 1 / (1 + z/2) for z = |a| / sqrt 2. */
+    static FloatVector geluErfT(FloatVector a) {
+        return V_ONE.div(a.abs().fma(V_HALF_SQRT1_2, V_ONE));
+    }
+
+    /** q = s R(s), the correction in erfc's exponent, with s = 1 - t = t z/2. */
+    static FloatVector geluErfQ(FloatVector a, FloatVector t) {
+        FloatVector s = a.abs().mul(V_HALF_SQRT1_2).mul(t);
         FloatVector r = s.fma(V_R9, V_R8).fma(s, V_R7).fma(s, V_R6).fma(s, V_R5).fma(s, V_R4).fma(s, V_R3)
                 .fma(s, V_R2).fma(s, V_R1).fma(s, V_R0);
-        // The exponent -z^2 + s R(s) reaches -20 where gelu still matters; rounding it to f32 would cost up to
-        // 1e-6 relative. So: -z^2 = -a^2 / 2 from the exact product a^2 = hi + lo (no error from rounding z), the
-        // sum with s R(s) as a rounded part plus its exact error (TwoSum), and exp(e + d) = exp(e) (1 + d).
+        return s.mul(r);
+    }
+
+    /** e = -z^2 + q rounded to f32, where -z^2 = -a^2 / 2. */
+    static FloatVector geluErfExponent(FloatVector a, FloatVector q) {
+        return a.mul(a).mul(V_MINUS_HALF).add(q);
+    }
+
+    /**
+     * m = t/2 (1 + d), where d is what rounding lost from the exponent e, so that 0.5 erfc(|z|) = m exp(e). The
+     * exponent reaches -20 where gelu still matters and its rounding would cost up to 1e-6 relative, so d
+     * recovers it: -a^2 / 2 from the exact product a^2 = hi + lo, and the exact error of hi + q (TwoSum).
+     */
+    static FloatVector geluErfFactor(FloatVector a, FloatVector t, FloatVector q, FloatVector e) {
         FloatVector hi = a.mul(a).mul(V_MINUS_HALF);
         FloatVector lo = a.fma(a, hi.add(hi)).mul(V_MINUS_HALF);
-        FloatVector q = s.mul(r);
-        FloatVector e = hi.add(q);
         FloatVector qPart = e.sub(hi);
         FloatVector d = hi.sub(e.sub(qPart)).add(q.sub(qPart)).add(lo);
-        FloatVector ex = expMinusAbs(e);
-        FloatVector halfErfc = t.mul(V_HALF).mul(ex.fma(d, ex));
+        FloatVector halfT = t.mul(V_HALF);
+        return halfT.fma(d, halfT);
+    }
+
+    /** a * Phi(a) from the exponent e and the factor m: Phi = 1 - m exp(e) for a >= 0, m exp(e) below. */
+    static FloatVector geluErfFinish(FloatVector a, FloatVector e, FloatVector m) {
+        FloatVector halfErfc = m.mul(expMinusAbs(e));
         FloatVector phi = V_ONE.sub(halfErfc).blend(halfErfc, a.compare(VectorOperators.LT, 0f));
         return a.mul(phi);
     }
 
     /** Scalar twin of {@link #geluErf(FloatVector)}. */
     static float geluErf(float a) {
-        float halfZ = Math.abs(a) * HALF_SQRT1_2;
-        float t = 1f / (halfZ + 1f);
-        float s = halfZ * t;
+        float t = 1f / Math.fma(Math.abs(a), HALF_SQRT1_2, 1f);
+        float s = Math.abs(a) * HALF_SQRT1_2 * t;
         float r = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(
                 s, R9, R8), s, R7), s, R6), s, R5), s, R4), s, R3), s, R2), s, R1), s, R0);
+        float q = s * r;
+        float e = a * a * -0.5f + q;
         float hi = a * a * -0.5f;
         float lo = Math.fma(a, a, hi + hi) * -0.5f;
-        float q = s * r;
-        float e = hi + q;
         float qPart = e - hi;
         float d = hi - (e - qPart) + (q - qPart) + lo;
-        float ex = expMinusAbs(e);
-        float halfErfc = t * 0.5f * Math.fma(ex, d, ex);
+        float halfT = t * 0.5f;
+        float m = Math.fma(halfT, d, halfT);
+        float halfErfc = m * expMinusAbs(e);
         float phi = a < 0f ? halfErfc : 1f - halfErfc;
         return a * phi;
     }
