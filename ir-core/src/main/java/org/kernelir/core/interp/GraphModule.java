@@ -1,0 +1,66 @@
+package org.kernelir.core.interp;
+
+import java.util.List;
+import java.util.Objects;
+import org.kernelir.core.graph.Graph;
+import org.kernelir.core.graph.GraphPrinter;
+import org.kernelir.core.graph.GraphVerifier;
+import org.kernelir.core.kernel.KernelCatalog;
+import org.kernelir.core.tensor.CpuTensor;
+
+/**
+ * A graph bound to the kernels that give its targets meaning: something you can verify, print and call. It is
+ * what a trace or a lowering hands to the code that runs it.
+ *
+ * <pre>{@code
+ * GraphModule m = GraphModule.of(graph, registry.kernels());
+ * List<CpuTensor> outputs = m.run(List.of(x, w));
+ * }</pre>
+ *
+ * @param graph   the program
+ * @param catalog resolves every non-primitive target of the graph (primitives are always known)
+ */
+public record GraphModule(Graph graph, KernelCatalog catalog) {
+
+    public GraphModule {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(catalog, "catalog");
+    }
+
+    /**
+     * A verified module.
+     *
+     * @throws org.kernelir.core.graph.GraphVerificationException listing every problem of the graph
+     */
+    public static GraphModule of(Graph graph, KernelCatalog catalog) {
+        GraphModule m = new GraphModule(graph, catalog);
+        m.verify();
+        return m;
+    }
+
+    /** A module over the primitives only (for example a freshly traced native implementation). */
+    public static GraphModule ofPrimitives(Graph graph) {
+        return of(graph, t -> java.util.Optional.empty());
+    }
+
+    /** Checks the graph against its catalog; see {@link GraphVerifier}. */
+    public void verify() {
+        GraphVerifier.verify(graph, KernelCatalog.chain(KernelCatalog.of(org.kernelir.core.tensor.Prims.all()), catalog));
+    }
+
+    /** Runs the graph on CPU tensors, one per placeholder; see {@link Interpreter#run}. */
+    public List<CpuTensor> run(List<CpuTensor> inputs) {
+        return new Interpreter(catalog).run(graph, inputs);
+    }
+
+    /** The graph's name. */
+    public String name() {
+        return graph.name();
+    }
+
+    /** The graph as code. */
+    @Override
+    public String toString() {
+        return GraphPrinter.print(graph);
+    }
+}
