@@ -23,6 +23,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -46,6 +47,10 @@ public class LoweringCacheBenchmark {
     /** The model every lowering benchmark uses. */
     static final Path MODEL = Path.of("examples/models/llama-70b-shaped.json");
 
+    /** The priority in force: cpu first (the setting), and native only, where traces are larger. */
+    @Param({"default=cpu,native", "default=native"})
+    public String priority;
+
     private List<Graph> pieces;
     private Dispatcher dispatcher;
     private PassManager warm;
@@ -53,16 +58,20 @@ public class LoweringCacheBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         pieces = ModelFile.read(MODEL).graphs();
-        dispatcher = cpuFirst();
+        dispatcher = withPriority(priority);
         warm = manager(dispatcher, ReplacementCaches.builder().noDisk().build());
         lowerAll(warm, pieces);
     }
 
     /** A dispatcher with the cpu provider first in priority. */
     static Dispatcher cpuFirst() {
+        return withPriority("default=cpu,native");
+    }
+
+    static Dispatcher withPriority(String priority) {
         ProviderRegistry registry = new ProviderRegistry(OpRegistry.standard());
         registry.register(new CpuProvider());
-        return new Dispatcher(registry, Priority.parse("default=cpu,native"));
+        return new Dispatcher(registry, Priority.parse(priority));
     }
 
     static PassManager manager(Dispatcher d, ReplacementCache cache) {

@@ -117,8 +117,8 @@ public final class LoweringPass implements Pass {
                 }
             }
             warnSkips();
-            if (!selections.isEmpty() && LOG.isInfoEnabled()) {
-                LOG.info("lowered graph {}: {}", graph.name(), new LoweringReport(selections, List.of(), List.of(),
+            if (!selections.isEmpty() && LOG.isDebugEnabled()) {
+                LOG.debug("lowered graph {}: {}", graph.name(), new LoweringReport(selections, List.of(), List.of(),
                         List.of(), List.of(), CacheStats.EMPTY, 0).summary());
             }
             reportLeftovers(lowered);

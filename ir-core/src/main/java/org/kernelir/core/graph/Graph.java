@@ -199,7 +199,7 @@ public final class Graph {
             if (done) {
                 throw new IllegalStateException("graph " + name + " is already complete (it has an output node)");
             }
-            if (!Target.NAME.matcher(nodeName).matches()) {
+            if (!Target.isValidName(nodeName)) {
                 throw new IllegalArgumentException("node name '" + nodeName + "' in graph " + name + " must match "
                         + Target.NAME.pattern());
             }

@@ -64,9 +64,24 @@ public record Target(String namespace, String name, String overload) implements 
         }
     }
 
+    /** Whether {@code s} matches {@link #NAME}; a hand-written check, since graphs test every node name. */
+    public static boolean isValidName(String s) {
+        if (s == null || s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void check(String what, String value) {
         Objects.requireNonNull(value, what);
-        if (!NAME.matcher(value).matches()) {
+        if (!isValidName(value)) {
             throw new IllegalArgumentException(what + " '" + value + "' must match " + NAME.pattern()
                     + " (lower-case letters, digits and underscores, not starting with a digit)");
         }

@@ -64,10 +64,18 @@ public final class RmsNormKernels {
         Checks.outputRegion("out", out, size, outOff, outRowStride, rows, cols);
         RowScheduler.forRows(rows, 2L * cols * size, (r0, r1) -> {
             if (t == ElemType.F32) {
+                // Row r is scaled in the same loop that sums the squares of row r + 1, so memory serves reads and
+                // writes together, as in a copy, instead of a read-only and a write-only pass per row.
+                float inv = inverseRms(sumOfSquares(x, xOff + r0 * xRowStride, cols), cols, eps);
                 for (int r = r0; r < r1; r++) {
                     long xi = xOff + r * xRowStride;
-                    float inv = inverseRms(sumOfSquares(x, xi, cols), cols, eps);
-                    scale(x, xi, weight, wOff, inv, out, outOff + r * outRowStride, cols);
+                    long oi = outOff + r * outRowStride;
+                    if (r + 1 < r1) {
+                        inv = inverseRms(scaleAndSumNext(x, xi, weight, wOff, inv, out, oi, xi + xRowStride, cols),
+                                cols, eps);
+                    } else {
+                        scale(x, xi, weight, wOff, inv, out, oi, cols);
+                    }
                 }
                 return;
             }
@@ -123,13 +131,21 @@ public final class RmsNormKernels {
                 // Two passes that both compute x + residual, instead of storing r in the first pass: in the in-place
                 // form the first pass would overwrite residual before the second pass reads it. Recomputing keeps
                 // exact f32 semantics under any exact aliasing, needs no scratch, and costs nothing measurable:
-                // the second pass re-reads rows that are still in L1/L2, so DRAM sees each byte once.
+                // the second pass re-reads rows that are still in L1/L2, so DRAM sees each byte once. As in
+                // rmsNorm, the second pass of row r runs in one loop with the first pass of row r + 1.
+                float inv = inverseRms(sumOfSquaresOfSum(x, xOff + r0 * xRowStride, residual, rOff + r0 * rRowStride,
+                        cols), cols, eps);
                 for (int r = r0; r < r1; r++) {
                     long xi = xOff + r * xRowStride;
                     long ri = rOff + r * rRowStride;
-                    float inv = inverseRms(sumOfSquaresOfSum(x, xi, residual, ri, cols), cols, eps);
-                    addAndScale(x, xi, residual, ri, weight, wOff, inv,
-                            outY, yOff + r * yRowStride, outResidual, orOff + r * orRowStride, cols);
+                    long yi = yOff + r * yRowStride;
+                    long ori = orOff + r * orRowStride;
+                    if (r + 1 < r1) {
+                        inv = inverseRms(addScaleAndSumNext(x, xi, residual, ri, weight, wOff, inv, outY, yi,
+                                outResidual, ori, xi + xRowStride, ri + rRowStride, cols), cols, eps);
+                    } else {
+                        addAndScale(x, xi, residual, ri, weight, wOff, inv, outY, yi, outResidual, ori, cols);
+                    }
                 }
                 return;
             }
@@ -165,28 +181,27 @@ public final class RmsNormKernels {
         return (float) (1.0 / Math.sqrt(meanSquarePlusEps));
     }
 
-    /** Sum of x^2 over {@code n} f32 elements; four accumulators hide the FMA latency. */
+    // Every row's sum of squares is accumulated in the same order whichever loop computes it (two vector
+    // accumulators taking alternate vectors, reduced, then the scalar tail), so results do not depend on how rows
+    // are split across threads.
+
+    /** Sum of x^2 over {@code n} f32 elements. */
     private static float sumOfSquares(MemorySegment x, long xi, int n) {
         FloatVector a0 = FloatVector.zero(Lanes.F);
         FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
         int j = 0;
-        for (; j <= n - 4 * LANES; j += 4 * LANES) {
+        for (; j <= n - 2 * LANES; j += 2 * LANES) {
             FloatVector v0 = Lanes.load(x, xi + j);
             FloatVector v1 = Lanes.load(x, xi + j + LANES);
-            FloatVector v2 = Lanes.load(x, xi + j + 2 * LANES);
-            FloatVector v3 = Lanes.load(x, xi + j + 3 * LANES);
             a0 = v0.fma(v0, a0);
             a1 = v1.fma(v1, a1);
-            a2 = v2.fma(v2, a2);
-            a3 = v3.fma(v3, a3);
         }
-        for (; j <= n - LANES; j += LANES) {
+        if (j <= n - LANES) {
             FloatVector v = Lanes.load(x, xi + j);
             a0 = v.fma(v, a0);
+            j += LANES;
         }
-        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
         for (; j < n; j++) {
             float v = Lanes.getF32(x, xi + j);
             sum = Math.fma(v, v, sum);
@@ -194,30 +209,108 @@ public final class RmsNormKernels {
         return sum;
     }
 
-    /** Sum of (x + residual)^2 over {@code n} elements, the sum formed in f32. */
+    /** Sum of (x + residual)^2 over {@code n} f32 elements, the sum formed in f32. */
     private static float sumOfSquaresOfSum(MemorySegment x, long xi, MemorySegment res, long ri, int n) {
         FloatVector a0 = FloatVector.zero(Lanes.F);
         FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
         int j = 0;
-        for (; j <= n - 4 * LANES; j += 4 * LANES) {
+        for (; j <= n - 2 * LANES; j += 2 * LANES) {
             FloatVector v0 = Lanes.load(x, xi + j).add(Lanes.load(res, ri + j));
             FloatVector v1 = Lanes.load(x, xi + j + LANES).add(Lanes.load(res, ri + j + LANES));
-            FloatVector v2 = Lanes.load(x, xi + j + 2 * LANES).add(Lanes.load(res, ri + j + 2 * LANES));
-            FloatVector v3 = Lanes.load(x, xi + j + 3 * LANES).add(Lanes.load(res, ri + j + 3 * LANES));
             a0 = v0.fma(v0, a0);
             a1 = v1.fma(v1, a1);
-            a2 = v2.fma(v2, a2);
-            a3 = v3.fma(v3, a3);
         }
-        for (; j <= n - LANES; j += LANES) {
+        if (j <= n - LANES) {
             FloatVector v = Lanes.load(x, xi + j).add(Lanes.load(res, ri + j));
             a0 = v.fma(v, a0);
+            j += LANES;
         }
-        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
         for (; j < n; j++) {
             float v = Lanes.getF32(x, xi + j) + Lanes.getF32(res, ri + j);
+            sum = Math.fma(v, v, sum);
+        }
+        return sum;
+    }
+
+    /**
+     * out = x * inv (* w) for the row at xi, and returns the sum of squares of the row at ni (same segment), in
+     * the order of {@link #sumOfSquares}.
+     */
+    private static float scaleAndSumNext(MemorySegment x, long xi, MemorySegment w, long wi, float inv,
+                                         MemorySegment out, long oi, long ni, int n) {
+        FloatVector a0 = FloatVector.zero(Lanes.F);
+        FloatVector a1 = a0;
+        int j = 0;
+        if (w == null) {
+            for (; j <= n - 2 * LANES; j += 2 * LANES) {
+                Lanes.store(Lanes.load(x, xi + j).mul(inv), out, oi + j);
+                Lanes.store(Lanes.load(x, xi + j + LANES).mul(inv), out, oi + j + LANES);
+                FloatVector v0 = Lanes.load(x, ni + j);
+                FloatVector v1 = Lanes.load(x, ni + j + LANES);
+                a0 = v0.fma(v0, a0);
+                a1 = v1.fma(v1, a1);
+            }
+        } else {
+            for (; j <= n - 2 * LANES; j += 2 * LANES) {
+                Lanes.store(Lanes.load(x, xi + j).mul(inv).mul(Lanes.load(w, wi + j)), out, oi + j);
+                Lanes.store(Lanes.load(x, xi + j + LANES).mul(inv).mul(Lanes.load(w, wi + j + LANES)), out,
+                        oi + j + LANES);
+                FloatVector v0 = Lanes.load(x, ni + j);
+                FloatVector v1 = Lanes.load(x, ni + j + LANES);
+                a0 = v0.fma(v0, a0);
+                a1 = v1.fma(v1, a1);
+            }
+        }
+        if (j <= n - LANES) {
+            FloatVector v = Lanes.load(x, ni + j);
+            a0 = v.fma(v, a0);
+        }
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        scale(x, xi + j, w, wi + j, inv, out, oi + j, n - j);
+        for (j = n - n % LANES; j < n; j++) {
+            float v = Lanes.getF32(x, ni + j);
+            sum = Math.fma(v, v, sum);
+        }
+        return sum;
+    }
+
+    /**
+     * {@link #addAndScale} for the rows at xi, ri, and returns the sum of squares of x + residual for the rows at
+     * xn, rn, in the order of {@link #sumOfSquaresOfSum}.
+     */
+    private static float addScaleAndSumNext(MemorySegment x, long xi, MemorySegment res, long ri,
+                                            MemorySegment w, long wi, float inv,
+                                            MemorySegment outY, long yi, MemorySegment outRes, long ori,
+                                            long xn, long rn, int n) {
+        FloatVector a0 = FloatVector.zero(Lanes.F);
+        FloatVector a1 = a0;
+        int j = 0;
+        for (; j <= n - 2 * LANES; j += 2 * LANES) {
+            FloatVector r0 = Lanes.load(x, xi + j).add(Lanes.load(res, ri + j));
+            FloatVector r1 = Lanes.load(x, xi + j + LANES).add(Lanes.load(res, ri + j + LANES));
+            Lanes.store(r0, outRes, ori + j);
+            Lanes.store(r1, outRes, ori + j + LANES);
+            if (w == null) {
+                Lanes.store(r0.mul(inv), outY, yi + j);
+                Lanes.store(r1.mul(inv), outY, yi + j + LANES);
+            } else {
+                Lanes.store(r0.mul(inv).mul(Lanes.load(w, wi + j)), outY, yi + j);
+                Lanes.store(r1.mul(inv).mul(Lanes.load(w, wi + j + LANES)), outY, yi + j + LANES);
+            }
+            FloatVector v0 = Lanes.load(x, xn + j).add(Lanes.load(res, rn + j));
+            FloatVector v1 = Lanes.load(x, xn + j + LANES).add(Lanes.load(res, rn + j + LANES));
+            a0 = v0.fma(v0, a0);
+            a1 = v1.fma(v1, a1);
+        }
+        if (j <= n - LANES) {
+            FloatVector v = Lanes.load(x, xn + j).add(Lanes.load(res, rn + j));
+            a0 = v.fma(v, a0);
+        }
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        addAndScale(x, xi + j, res, ri + j, w, w == null ? 0 : wi + j, inv, outY, yi + j, outRes, ori + j, n - j);
+        for (j = n - n % LANES; j < n; j++) {
+            float v = Lanes.getF32(x, xn + j) + Lanes.getF32(res, rn + j);
             sum = Math.fma(v, v, sum);
         }
         return sum;

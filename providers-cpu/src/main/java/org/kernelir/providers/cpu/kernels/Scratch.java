@@ -4,42 +4,58 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Per-thread f32 scratch rows in native memory.
+ * Per-thread scratch rows, reused across calls and grown as needed.
  *
- * <p>Why: the kernels keep one type-free f32 code path. A 16-bit row is widened into scratch once, computed on
- * in f32 (the row stays in L1/L2), and narrowed into its destination once; DRAM traffic is unchanged, and the
- * JIT compiles small, monomorphic loops instead of one loop per element type (a loop that branches per vector
- * on the element type grows past C2's inlining limits and falls off the vectorized path).
- *
- * <p>Buffers live in native memory of an automatic arena (freed with the thread), are reused across calls and
- * grow as needed; each thread has a few independent slots so a kernel can hold several rows at once.
+ * <p>Why the kernels stage rows at all. Their fast path reads and writes the caller's memory directly, but only
+ * when it is f32 in native segments. Otherwise a row is first converted into an f32 {@link Row} here, computed on
+ * in f32 (it stays in L1/L2, so DRAM traffic is unchanged), and converted back once:
+ * <ul>
+ *   <li>Heap segments over arrays of another type (a {@code long[]}-backed tensor read as floats) make every
+ *       Vector API load and store fall back from an intrinsic to a Java loop, tens of times slower; a bulk
+ *       {@link MemorySegment#copy} of the row has no such problem.</li>
+ *   <li>f16 converts several times faster in a plain loop between a native segment and a {@code float[]},
+ *       which C2 compiles to the CPU's own conversion instructions, than with Vector API bit manipulation.</li>
+ *   <li>One type-free f32 loop per operation keeps each compiled loop small: C2 stops inlining past a fixed
+ *       graph size, and a vector operation that is not inlined boxes its vectors on the heap.</li>
+ * </ul>
  */
 final class Scratch {
 
-    /** Slots per thread; a kernel uses at most this many scratch rows at the same time. */
-    static final int SLOTS = 4;
+    /** f32 rows per thread; a kernel holds at most this many at once. */
+    static final int ROWS = 4;
+
+    /** An f32 row: the array, for conversion loops, and a segment viewing it, for the vector loops. */
+    record Row(float[] array, MemorySegment segment) {
+    }
 
     private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
 
-    private final MemorySegment[] slots = new MemorySegment[SLOTS];
+    private final Row[] rows = new Row[ROWS];
+    private MemorySegment raw;
 
     private Scratch() {
     }
 
-    /** A native f32 buffer of at least {@code floats} elements for slot {@code slot} of the current thread. */
-    static MemorySegment floats(int slot, long floats) {
-        return LOCAL.get().get(slot, floats);
+    /** Row {@code slot} of the current thread, with room for at least {@code n} floats. */
+    static Row row(int slot, int n) {
+        Scratch s = LOCAL.get();
+        Row r = s.rows[slot];
+        if (r == null || r.array.length < n) {
+            // Grow geometrically, so a sequence of growing rows allocates O(log n) times.
+            long grown = r == null ? 1024 : 2L * r.array.length;
+            float[] a = new float[(int) Math.max(n, Math.min(grown, Integer.MAX_VALUE - 8))];
+            r = new Row(a, MemorySegment.ofArray(a));
+            s.rows[slot] = r;
+        }
+        return r;
     }
 
-    private MemorySegment get(int slot, long floats) {
-        MemorySegment s = slots[slot];
-        long bytes = Math.max(floats, 1) * Float.BYTES;
-        if (s == null || s.byteSize() < bytes) {
-            // Grow geometrically, so a sequence of growing rows allocates O(log n) times.
-            long size = Math.max(bytes, s == null ? 4096 : 2 * s.byteSize());
-            s = Arena.ofAuto().allocate(size, 64);
-            slots[slot] = s;
+    /** Native bytes of the current thread, at least {@code bytes}, to stage a row of a heap segment. */
+    static MemorySegment raw(long bytes) {
+        Scratch s = LOCAL.get();
+        if (s.raw == null || s.raw.byteSize() < bytes) {
+            s.raw = Arena.ofAuto().allocate(Math.max(bytes, s.raw == null ? 4096 : 2 * s.raw.byteSize()), 64);
         }
-        return s;
+        return s.raw;
     }
 }

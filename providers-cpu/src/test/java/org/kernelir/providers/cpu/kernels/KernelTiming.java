@@ -34,8 +34,12 @@ public final class KernelTiming {
     private static final int SAMPLES = 9;
     /** Each sample repeats the call for at least this long, so timer resolution and call overhead average out. */
     private static final long MIN_SAMPLE_NANOS = 50_000_000L;
-    /** Vector API code is only fast once C2 has compiled it: warm each case up for this long first. */
-    private static final long WARMUP_NANOS = 2_000_000_000L;
+    /**
+     * Vector API code is only fast once C2 has compiled it (interpreted, a vector operation is thousands of times
+     * slower): warm each case up for this long first, {@code -Dtiming.warmupSeconds} to change.
+     */
+    private static final long WARMUP_NANOS = (long) (Double.parseDouble(System.getProperty("timing.warmupSeconds",
+            "4")) * 1e9);
 
     private static final List<String> DEFAULT_CASES = List.of("rmsNorm [8192x4096] F32", "rmsNorm [1x4096] F32",
             "fusedAddRmsNorm [8192x4096] F32", "fusedAddRmsNorm [1x4096] F32", "siluAndMul [8192x22016] F32");
