@@ -92,26 +92,26 @@ public class CpuOpsBenchmark {
         ProviderRegistry registry = new ProviderRegistry(OpRegistry.standard());
         RegisteredProvider cpu = registry.register(new CpuProvider());
         interpreter = new Interpreter(registry.kernels());
-        CpuTensor x = Samples.randn(1, DType.F32, 1.0, rows, cols);
-        CpuTensor w = Samples.randn(2, DType.F32, 0.5, cols);
+        CpuTensor x = nativeCopy(Samples.randn(1, DType.F32, 1.0, rows, cols));
+        CpuTensor w = nativeCopy(Samples.randn(2, DType.F32, 0.5, cols));
         List<Object> args;
         switch (op) {
             case "rms_norm" -> {
                 inputs = List.of(x, w);
                 args = java.util.Arrays.asList(x.meta(), w.meta(), 1e-6, null);
-                out = CpuTensor.zeros(DType.F32, rows, cols);
+                out = CpuTensor.zerosNative(DType.F32, rows, cols);
             }
             case "fused_add_rms_norm" -> {
-                CpuTensor r = Samples.randn(3, DType.F32, 1.0, rows, cols);
+                CpuTensor r = nativeCopy(Samples.randn(3, DType.F32, 1.0, rows, cols));
                 inputs = List.of(x, r, w);
                 args = java.util.Arrays.asList(x.meta(), r.meta(), w.meta(), 1e-6, null);
-                out = CpuTensor.zeros(DType.F32, rows, cols);
-                out2 = CpuTensor.zeros(DType.F32, rows, cols);
+                out = CpuTensor.zerosNative(DType.F32, rows, cols);
+                out2 = CpuTensor.zerosNative(DType.F32, rows, cols);
             }
             case "silu_and_mul" -> {
                 inputs = List.of(x);
                 args = List.of(x.meta());
-                out = CpuTensor.zeros(DType.F32, rows, cols / 2);
+                out = CpuTensor.zerosNative(DType.F32, rows, cols / 2);
             }
             default -> throw new IllegalArgumentException(op);
         }
@@ -141,6 +141,13 @@ public class CpuOpsBenchmark {
             ortInputs.put(names.get(i), OnnxTensor.createTensor(env,
                     t.segment().asByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(), t.sizes()));
         }
+    }
+
+    /** Inputs live in native memory, where ONNX Runtime reads them without a copy. */
+    private static CpuTensor nativeCopy(CpuTensor t) {
+        CpuTensor n = CpuTensor.zerosNative(t.dtype(), t.sizes());
+        n.copy_(t);
+        return n;
     }
 
     private static <F> Implementation<F> nativeImpl(OpDef<F> op) {

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.op.TensorPair;
@@ -48,7 +47,8 @@ public final class Dispatcher {
     private final Map<OpDef<?>, OpHandle<?>> handles = new ConcurrentHashMap<>();
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private final Deque<Scope> scopes = new ArrayDeque<>();
-    private final AtomicLong changes = new AtomicLong();
+    /** Bumped on every change of priority or providers; handles re-resolve when it moves (one volatile read). */
+    private volatile long stamp;
     private volatile Priority permanent = Priority.NONE;
     private volatile Priority effective = Priority.NONE;
 
@@ -75,6 +75,12 @@ public final class Dispatcher {
 
         @Override
         public void registered(RegisteredProvider provider) {
+            Dispatcher d = dispatcher.get();
+            if (d == null) {
+                registry.removeListener(this);
+                return;
+            }
+            d.bump();
         }
 
         @Override
@@ -84,6 +90,7 @@ public final class Dispatcher {
                 registry.removeListener(this);
                 return;
             }
+            d.bump();
             d.handles.values().forEach(OpHandle::forget);
         }
     }
@@ -163,7 +170,7 @@ public final class Dispatcher {
             p = p.overlay(s.priority);
         }
         effective = p;
-        changes.incrementAndGet();
+        bump();
     }
 
     private void validate(Priority p) {
@@ -180,7 +187,11 @@ public final class Dispatcher {
 
     /** Changes whenever the priority or the set of providers changes. */
     long stamp() {
-        return changes.get() * 1_000_003L + registry.version();
+        return stamp;
+    }
+
+    private synchronized void bump() {
+        stamp++;
     }
 
     /** The eager dispatch handle of {@code op}. */

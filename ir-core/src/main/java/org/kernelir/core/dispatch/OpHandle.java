@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.kernelir.core.graph.Literals;
 import org.kernelir.core.kernel.Param;
+import org.kernelir.core.kernel.ParamType;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.provider.Implementation;
@@ -26,11 +27,14 @@ public final class OpHandle<F> {
 
     private final OpDef<F> op;
     private final Dispatcher dispatcher;
+    /** The op's parameter types, as an array: the eager path reads them on every call. */
+    private final ParamType[] paramTypes;
     private volatile Resolved<F> resolved;
 
     OpHandle(OpDef<F> op, Dispatcher dispatcher) {
         this.op = op;
         this.dispatcher = dispatcher;
+        this.paramTypes = op.schema().params().stream().map(Param::type).toArray(ParamType[]::new);
     }
 
     public OpDef<F> op() {
@@ -148,12 +152,12 @@ public final class OpHandle<F> {
      * canonical type) returns them as they are, so eager dispatch allocates nothing of its own there.
      */
     private CallArgs bind(CallArgs given) {
-        List<Param> params = op.schema().params();
-        if (given.size() == params.size()) {
+        ParamType[] types = paramTypes;
+        if (given.size() == types.length) {
             boolean canonical = true;
-            for (int i = 0; i < params.size() && canonical; i++) {
+            for (int i = 0; i < types.length && canonical; i++) {
                 Object v = given.value(i);
-                canonical = v instanceof Tensor || (!(v instanceof List) && params.get(i).type().accepts(v));
+                canonical = v instanceof Tensor || (!(v instanceof List) && types[i].accepts(v));
             }
             if (canonical) {
                 return given;

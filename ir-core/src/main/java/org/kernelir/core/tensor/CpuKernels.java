@@ -642,6 +642,13 @@ final class CpuKernels {
     /** Writes {@code src} (broadcast to {@code dst}'s shape, converted) into {@code dst}; exact for equal dtypes. */
     private static CpuTensor copyElements(CpuTensor dst, CpuTensor src) {
         long[] shape = dst.sizes();
+        if (src.dtype() == dst.dtype() && src.isContiguous() && dst.isContiguous()
+                && Arrays.equals(src.sizes(), shape)) {
+            // The common case (clone, cat of contiguous parts): one bulk copy.
+            int es = src.dtype().byteSize();
+            MemorySegment.copy(src.segment(), src.offset() * es, dst.segment(), dst.offset() * es, src.numel() * es);
+            return dst;
+        }
         if (src.dtype() == dst.dtype()) {
             int es = src.dtype().byteSize();
             long[] st = broadcastStrides(src, shape);
