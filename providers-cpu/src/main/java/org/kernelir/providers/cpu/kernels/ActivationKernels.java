@@ -20,16 +20,15 @@ import jdk.incubator.vector.FloatVector;
  * <h2>Arithmetic</h2>
  * {@code out = act(a) * b}, computed in f32 and rounded once to the element type. {@code exp} and {@code erfc} are
  * inline vector polynomials accurate to a few ulp (see {@link VectorMath}), well inside the IR tolerance for f32
- * (atol 1e-5, rtol 1.3e-6). Inputs beyond about |a| > 87 saturate the exponential and give the limits of the
- * activation ({@code a} or {@code 0}) up to 1e-37.
+ * (atol 1e-5, rtol 1.3e-6). Beyond |a| = 86.6 the exponential is held at e^-86.6 (about 2.4e-38), so an activation
+ * that should underflow to 0 comes out as about |a| * 2.4e-38 instead.
  *
- * <h2>Threads</h2>
- * Rows are split across {@link RowScheduler}'s pool when the call is large enough, unless a segment is confined to
- * the calling thread. Arguments are checked before anything is written.
+ * <p>See the {@linkplain org.kernelir.providers.cpu.kernels package} for the contract shared by all kernels
+ * (memory kinds, checks, threads).
  */
 public final class ActivationKernels {
 
-    /** 16-bit rows are staged through f32 scratch in blocks of this many elements, which stay in L1. */
+    /** Staged rows (16-bit or heap memory) go through f32 scratch in blocks of this many elements, which stay in L1. */
     private static final int BLOCK = 1024;
 
     private enum Gate { SILU, GELU_ERF, GELU_TANH }
@@ -77,26 +76,28 @@ public final class ActivationKernels {
         Checks.shape(rows, d);
         Checks.region("x", x, size, xOff, xRowStride, rows, 2L * d);
         Checks.outputRegion("out", out, size, outOff, outRowStride, rows, d);
+        boolean direct = t == ElemType.F32 && Lanes.allNative(x, out);
         RowScheduler.forRows(rows, 3L * d * size, (r0, r1) -> {
-            if (t == ElemType.F32) {
+            if (direct) {
                 for (int r = r0; r < r1; r++) {
                     long xi = xOff + r * xRowStride;
                     apply(gate, x, xi, x, xi + d, out, outOff + r * outRowStride, d);
                 }
                 return;
             }
-            // 16-bit: widen a block of a and of b into f32 scratch, compute there, narrow into out (see Scratch).
-            MemorySegment a = Scratch.floats(0, BLOCK);
-            MemorySegment b = Scratch.floats(1, BLOCK);
+            // Otherwise through f32 scratch (see Scratch), in blocks that stay in L1: widen a block of a and of b,
+            // compute there, round into out.
+            MemorySegment a = Scratch.row(0, BLOCK);
+            MemorySegment b = Scratch.row(1, BLOCK);
             for (int r = r0; r < r1; r++) {
                 long xi = xOff + r * xRowStride;
                 long oi = outOff + r * outRowStride;
                 for (int j = 0; j < d; j += BLOCK) {
                     int n = Math.min(BLOCK, d - j);
-                    Lanes.widen(t, x, xi + j, a, 0, n);
-                    Lanes.widen(t, x, xi + d + j, b, 0, n);
+                    Lanes.widen(t, x, xi + j, a, n);
+                    Lanes.widen(t, x, xi + d + j, b, n);
                     apply(gate, a, 0, b, 0, a, 0, n);
-                    Lanes.narrow(t, a, 0, out, oi + j, n);
+                    Lanes.narrow(t, a, out, oi + j, n);
                 }
             }
         }, x, out);
@@ -118,28 +119,12 @@ public final class ActivationKernels {
 
     private static void siluMul(MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long oi,
                                 int n) {
-        MemorySegment es = Scratch.floats(2, BLOCK);
-        int vectorEnd = n - n % LANES;
-        for (int j = 0; j < vectorEnd; j += BLOCK) {
-            int m = Math.min(vectorEnd - j, BLOCK);
-            expStage(a, ai + j, es, m);
-            siluStage(a, ai + j, es, b, bi + j, out, oi + j, m);
+        int j = 0;
+        for (; j <= n - LANES; j += LANES) {
+            FloatVector av = Lanes.load(a, ai + j);
+            Lanes.store(VectorMath.silu(av).mul(Lanes.load(b, bi + j)), out, oi + j);
         }
-        tail(Gate.SILU, a, ai, b, bi, out, oi, vectorEnd, n);
-    }
-
-    private static void expStage(MemorySegment a, long ai, MemorySegment es, int n) {
-        for (int j = 0; j < n; j += LANES) {
-            Lanes.store(VectorMath.expMinusAbs(Lanes.load(a, ai + j)), es, j);
-        }
-    }
-
-    private static void siluStage(MemorySegment a, long ai, MemorySegment es, MemorySegment b, long bi,
-                                  MemorySegment out, long oi, int n) {
-        for (int j = 0; j < n; j += LANES) {
-            FloatVector g = VectorMath.timesSigmoid(Lanes.load(a, ai + j), Lanes.load(es, j));
-            Lanes.store(g.mul(Lanes.load(b, bi + j)), out, oi + j);
-        }
+        tail(Gate.SILU, a, ai, b, bi, out, oi, j, n);
     }
 
     /**
@@ -149,8 +134,8 @@ public final class ActivationKernels {
      */
     private static void geluErfMul(MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long oi,
                                    int n) {
-        MemorySegment s0 = Scratch.floats(2, BLOCK);
-        MemorySegment s1 = Scratch.floats(3, BLOCK);
+        MemorySegment s0 = Scratch.row(2, BLOCK);
+        MemorySegment s1 = Scratch.row(3, BLOCK);
         int vectorEnd = n - n % LANES;
         for (int j = 0; j < vectorEnd; j += BLOCK) {
             int m = Math.min(vectorEnd - j, BLOCK);

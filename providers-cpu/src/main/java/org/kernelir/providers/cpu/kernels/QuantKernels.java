@@ -26,9 +26,8 @@ import jdk.incubator.vector.VectorOperators;
  * {@code max(amax / 448, 1 / (448 * 512))} where {@code amax} is the largest magnitude of the range (NaN if the
  * range holds a NaN); the floor keeps an all-zero range from dividing by zero.
  *
- * <h2>Threads</h2>
- * Rows are split across {@link RowScheduler}'s pool when the call is large enough, unless a segment is confined to
- * the calling thread. Arguments are checked before anything is written.
+ * <p>See the {@linkplain org.kernelir.providers.cpu.kernels package} for the contract shared by all kernels
+ * (memory kinds, checks, threads).
  */
 public final class QuantKernels {
 
@@ -80,14 +79,15 @@ public final class QuantKernels {
                                                MemorySegment scales, long scalesOff) {
         checkInOut(t, x, xOff, xRowStride, out, outOff, outRowStride, rows, cols);
         Checks.outputRegion("scales", scales, Float.BYTES, scalesOff, 1, rows, 1);
+        boolean direct = t == ElemType.F32 && Lanes.allNative(x, out);
         RowScheduler.forRows(rows, (long) cols * (t.byteSize() + 1), (r0, r1) -> {
-            MemorySegment row = t == ElemType.F32 ? null : Scratch.floats(0, cols);
+            MemorySegment row = direct ? null : Scratch.row(0, cols);
             for (int r = r0; r < r1; r++) {
                 MemorySegment src = x;
                 long si = xOff + r * xRowStride;
                 if (row != null) {
-                    // The row is read twice (amax, then quantization): widen it once into scratch.
-                    Lanes.widen(t, x, si, row, 0, cols);
+                    // Read twice (amax, then quantization): widen the row once into f32 scratch.
+                    Lanes.widen(t, x, si, row, cols);
                     src = row;
                     si = 0;
                 }
@@ -116,18 +116,19 @@ public final class QuantKernels {
         Checks.outputRegion("scale", scale, Float.BYTES, scaleOff, 1, 1, 1);
         // amax as f32 bits: for non-negative floats integer order is float order, and NaN sorts above infinity.
         AtomicInteger amaxBits = new AtomicInteger();
+        boolean direct = t == ElemType.F32 && x.isNative();
         RowScheduler.forRows(rows, (long) cols * t.byteSize(), (r0, r1) -> {
             int m = 0;
-            if (t == ElemType.F32) {
+            if (direct) {
                 for (int r = r0; r < r1; r++) {
                     m = Math.max(m, Float.floatToRawIntBits(amax(x, xOff + r * xRowStride, cols)));
                 }
             } else {
-                MemorySegment block = Scratch.floats(0, BLOCK);
+                MemorySegment block = Scratch.row(0, BLOCK);
                 for (int r = r0; r < r1; r++) {
                     for (int j = 0; j < cols; j += BLOCK) {
                         int n = Math.min(BLOCK, cols - j);
-                        Lanes.widen(t, x, xOff + r * xRowStride + j, block, 0, n);
+                        Lanes.widen(t, x, xOff + r * xRowStride + j, block, n);
                         m = Math.max(m, Float.floatToRawIntBits(amax(block, 0, n)));
                     }
                 }
@@ -166,13 +167,14 @@ public final class QuantKernels {
         checkInOut(t, x, xOff, xRowStride, out, outOff, outRowStride, rows, cols);
         int groups = cols / groupSize;
         Checks.outputRegion("scales", scales, Float.BYTES, scalesOff, 1, (long) rows * groups, 1);
+        boolean direct = t == ElemType.F32 && Lanes.allNative(x, out);
         RowScheduler.forRows(rows, (long) cols * (t.byteSize() + 1), (r0, r1) -> {
-            MemorySegment row = t == ElemType.F32 ? null : Scratch.floats(0, cols);
+            MemorySegment row = direct ? null : Scratch.row(0, cols);
             for (int r = r0; r < r1; r++) {
                 MemorySegment src = x;
                 long si = xOff + r * xRowStride;
                 if (row != null) {
-                    Lanes.widen(t, x, si, row, 0, cols);
+                    Lanes.widen(t, x, si, row, cols);
                     src = row;
                     si = 0;
                 }
@@ -214,21 +216,22 @@ public final class QuantKernels {
         Checks.outputRegion("out", out, 1, outOff, outRowStride, rows, cols);
     }
 
-    /** q = fp8(x / scale) over all rows, in parallel; 16-bit rows go through f32 scratch in blocks. */
+    /** q = fp8(x / scale) over all rows, in parallel; unless direct, rows go through f32 scratch in blocks. */
     private static void quantRows(ElemType t, MemorySegment x, long xOff, long xRowStride, float scale,
                                   MemorySegment out, long outOff, long outRowStride, int rows, int cols) {
+        boolean direct = t == ElemType.F32 && Lanes.allNative(x, out);
         RowScheduler.forRows(rows, (long) cols * (t.byteSize() + 1), (r0, r1) -> {
-            if (t == ElemType.F32) {
+            if (direct) {
                 for (int r = r0; r < r1; r++) {
                     quant(x, xOff + r * xRowStride, scale, out, outOff + r * outRowStride, cols);
                 }
                 return;
             }
-            MemorySegment block = Scratch.floats(0, BLOCK);
+            MemorySegment block = Scratch.row(0, BLOCK);
             for (int r = r0; r < r1; r++) {
                 for (int j = 0; j < cols; j += BLOCK) {
                     int n = Math.min(BLOCK, cols - j);
-                    Lanes.widen(t, x, xOff + r * xRowStride + j, block, 0, n);
+                    Lanes.widen(t, x, xOff + r * xRowStride + j, block, n);
                     quant(block, 0, scale, out, outOff + r * outRowStride + j, n);
                 }
             }
@@ -254,8 +257,21 @@ public final class QuantKernels {
         return Float.intBitsToFloat(m);
     }
 
-    /** out[j] = fp8(x[j] / scale) for {@code n} f32 elements. */
+    /**
+     * out[j] = fp8(x[j] / scale) for {@code n} f32 elements. Byte vectors are stored only to native memory (see
+     * Scratch); codes for a heap segment are assembled in native scratch and copied.
+     */
     private static void quant(MemorySegment x, long xi, float scale, MemorySegment out, long oi, int n) {
+        if (out.isNative()) {
+            quantToNative(x, xi, scale, out, oi, n);
+        } else {
+            MemorySegment raw = Scratch.raw(n);
+            quantToNative(x, xi, scale, raw, 0, n);
+            MemorySegment.copy(raw, 0, out, oi, n);
+        }
+    }
+
+    private static void quantToNative(MemorySegment x, long xi, float scale, MemorySegment out, long oi, int n) {
         int j = 0;
         if (Lanes.VECTOR_FP8) {
             for (; j <= n - LANES; j += LANES) {

@@ -20,13 +20,17 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <h2>Arithmetic</h2>
  * Everything is computed in f32 and rounded once, to nearest even, when stored. The sum of squares of a row is
- * accumulated in f32 vector lanes (several independent accumulators), so its rounding differs from a sequential
- * sum by a few ulp; the result meets the IR tolerances for rms_norm (f32 1e-5/1e-5, f16 1e-2/2e-3, bf16
- * 1e-3/1.6e-2).
+ * accumulated in f32 vector lanes (two accumulators, always in the same order), so its rounding differs from a
+ * sequential sum by a few ulp; the result meets the IR tolerances for rms_norm (f32 1e-5/1e-5, f16 1e-2/2e-3,
+ * bf16 1e-3/1.6e-2). The reciprocal square root is correctly rounded.
  *
- * <h2>Threads</h2>
- * Rows are split across {@link RowScheduler}'s pool when the call is large enough, unless a segment is confined to
- * the calling thread. All arguments are checked before anything is written.
+ * <h2>Memory traffic</h2>
+ * One pass over memory: a row's second pass re-reads it from cache. On the direct f32 path the second pass of a
+ * row shares its loop with the first pass of the next row, so that memory serves reads and writes together as
+ * in a copy.
+ *
+ * <p>See the {@linkplain org.kernelir.providers.cpu.kernels package} for the contract shared by all kernels
+ * (memory kinds, checks, threads).
  */
 public final class RmsNormKernels {
 
@@ -62,8 +66,9 @@ public final class RmsNormKernels {
             Checks.region("weight", weight, size, wOff, 0, 1, cols);
         }
         Checks.outputRegion("out", out, size, outOff, outRowStride, rows, cols);
+        boolean direct = t == ElemType.F32 && Lanes.allNative(x, weight, out);
         RowScheduler.forRows(rows, 2L * cols * size, (r0, r1) -> {
-            if (t == ElemType.F32) {
+            if (direct) {
                 // Row r is scaled in the same loop that sums the squares of row r + 1, so memory serves reads and
                 // writes together, as in a copy, instead of a read-only and a write-only pass per row.
                 float inv = inverseRms(sumOfSquares(x, xOff + r0 * xRowStride, cols), cols, eps);
@@ -79,14 +84,15 @@ public final class RmsNormKernels {
                 }
                 return;
             }
-            // 16-bit: widen each row into f32 scratch once, normalize there, round once into out (see Scratch).
-            MemorySegment row = Scratch.floats(0, cols);
+            // Otherwise each row goes through f32 scratch: widened (or copied) once, normalized there, rounded
+            // (or copied) once into out; see Scratch for why.
+            MemorySegment row = Scratch.row(0, cols);
             MemorySegment w = widenWeight(t, weight, wOff, cols);
             for (int r = r0; r < r1; r++) {
-                Lanes.widen(t, x, xOff + r * xRowStride, row, 0, cols);
+                Lanes.widen(t, x, xOff + r * xRowStride, row, cols);
                 float inv = inverseRms(sumOfSquares(row, 0, cols), cols, eps);
                 scale(row, 0, w, 0, inv, row, 0, cols);
-                Lanes.narrow(t, row, 0, out, outOff + r * outRowStride, cols);
+                Lanes.narrow(t, row, out, outOff + r * outRowStride, cols);
             }
         }, x, weight, out);
     }
@@ -126,8 +132,9 @@ public final class RmsNormKernels {
         }
         Checks.outputRegion("outY", outY, size, yOff, yRowStride, rows, cols);
         Checks.outputRegion("outResidual", outResidual, size, orOff, orRowStride, rows, cols);
+        boolean direct = t == ElemType.F32 && Lanes.allNative(x, residual, weight, outY, outResidual);
         RowScheduler.forRows(rows, 4L * cols * size, (r0, r1) -> {
-            if (t == ElemType.F32) {
+            if (direct) {
                 // Two passes that both compute x + residual, instead of storing r in the first pass: in the in-place
                 // form the first pass would overwrite residual before the second pass reads it. Recomputing keeps
                 // exact f32 semantics under any exact aliasing, needs no scratch, and costs nothing measurable:
@@ -149,29 +156,30 @@ public final class RmsNormKernels {
                 }
                 return;
             }
-            // 16-bit: both inputs are widened into f32 scratch before anything is written, so any exact aliasing
-            // is safe, and y is computed from the f32 sum r, not from the rounded residual, as the op requires.
-            MemorySegment sum = Scratch.floats(0, cols);
-            MemorySegment res = Scratch.floats(1, cols);
+            // Otherwise through f32 scratch (see Scratch). Both inputs are read into scratch before anything is
+            // written, so any exact aliasing is safe, and y is computed from the f32 sum r, not from the rounded
+            // residual, as the op requires.
+            MemorySegment sum = Scratch.row(0, cols);
+            MemorySegment res = Scratch.row(1, cols);
             MemorySegment w = widenWeight(t, weight, wOff, cols);
             for (int r = r0; r < r1; r++) {
-                Lanes.widen(t, x, xOff + r * xRowStride, sum, 0, cols);
-                Lanes.widen(t, residual, rOff + r * rRowStride, res, 0, cols);
+                Lanes.widen(t, x, xOff + r * xRowStride, sum, cols);
+                Lanes.widen(t, residual, rOff + r * rRowStride, res, cols);
                 float inv = inverseRms(addInPlaceAndSumOfSquares(sum, res, cols), cols, eps);
-                Lanes.narrow(t, sum, 0, outResidual, orOff + r * orRowStride, cols);
+                Lanes.narrow(t, sum, outResidual, orOff + r * orRowStride, cols);
                 scale(sum, 0, w, 0, inv, sum, 0, cols);
-                Lanes.narrow(t, sum, 0, outY, yOff + r * yRowStride, cols);
+                Lanes.narrow(t, sum, outY, yOff + r * yRowStride, cols);
             }
         }, x, residual, weight, outY, outResidual);
     }
 
-    /** The weight widened to f32 in scratch slot 2, or null when there is no weight. */
+    /** The weight widened to f32 in scratch row 2 (once per chunk of rows), or null when there is no weight. */
     private static MemorySegment widenWeight(ElemType t, MemorySegment weight, long wOff, int cols) {
         if (weight == null) {
             return null;
         }
-        MemorySegment w = Scratch.floats(2, cols);
-        Lanes.widen(t, weight, wOff, w, 0, cols);
+        MemorySegment w = Scratch.row(2, cols);
+        Lanes.widen(t, weight, wOff, w, cols);
         return w;
     }
 

@@ -26,9 +26,8 @@ import jdk.incubator.vector.VectorShuffle;
  * (products rounded, then the sum) and rounded once to the element type. Elements past {@code rotaryDim} are not
  * touched.
  *
- * <h2>Threads</h2>
- * Tokens are split across {@link RowScheduler}'s pool when the call is large enough, unless a segment is confined
- * to the calling thread. All arguments and all positions are checked before anything is written.
+ * <p>See the {@linkplain org.kernelir.providers.cpu.kernels package} for the contract shared by all kernels
+ * (memory kinds, checks, threads). Positions are checked too, before anything is written.
  */
 public final class RotaryKernels {
 
@@ -97,60 +96,63 @@ public final class RotaryKernels {
             }
         }
         int half = rotaryDim / 2;
+        boolean direct = t == ElemType.F32 && Lanes.allNative(query, key, cosSinCache);
         RowScheduler.forRows(tokens, 2L * (numQHeads + kHeads) * rotaryDim * size, (i0, i1) -> {
-            // Per token, cos and sin as f32: straight from an f32 cache, else widened into scratch. GPT-J style
-            // wants them per element of the pair (cos, cos) and (-sin, sin), built once per token for all heads.
-            MemorySegment table = neox && t == ElemType.F32 ? null : Scratch.floats(1, 2L * rotaryDim);
-            MemorySegment head = t == ElemType.F32 ? null : Scratch.floats(0, rotaryDim);
+            // Per token, cos and sin as f32: straight from an f32 native cache, else widened into scratch. GPT-J
+            // style wants them per element of the pair, (cos, cos) and (-sin, sin), built once per token.
+            MemorySegment table = neox && direct ? null : Scratch.row(1, 2 * rotaryDim);
+            MemorySegment head = direct ? null : Scratch.row(0, rotaryDim);
             for (int i = i0; i < i1; i++) {
                 long p = positions.get(Lanes.I64_LE, (posOff + i) << 3);
                 long cacheRow = cacheOff + p * cacheRowStride;
                 MemorySegment cs;
                 long cosAt;
                 long sinAt;
-                if (neox) {
-                    if (t == ElemType.F32) {
-                        cs = cosSinCache;
-                        cosAt = cacheRow;
-                    } else {
-                        Lanes.widen(t, cosSinCache, cacheRow, table, 0, rotaryDim);
-                        cs = table;
-                        cosAt = 0;
-                    }
-                    sinAt = cosAt + half;
-                } else {
+                if (!neox) {
                     expandPairs(t, cosSinCache, cacheRow, half, table);
                     cs = table;
                     cosAt = 0;
                     sinAt = rotaryDim;
+                } else if (direct) {
+                    cs = cosSinCache;
+                    cosAt = cacheRow;
+                    sinAt = cacheRow + half;
+                } else {
+                    Lanes.widen(t, cosSinCache, cacheRow, table, rotaryDim);
+                    cs = table;
+                    cosAt = 0;
+                    sinAt = half;
                 }
-                rotateHeads(t, query, qOff + i * qRowStride, numQHeads, headSize, rotaryDim, neox, cs, cosAt, sinAt,
-                        head);
+                rotateHeads(t, head, query, qOff + i * qRowStride, numQHeads, headSize, rotaryDim, neox, cs, cosAt,
+                        sinAt);
                 if (key != null) {
-                    rotateHeads(t, key, kOff + i * kRowStride, kHeads, headSize, rotaryDim, neox, cs, cosAt, sinAt,
-                            head);
+                    rotateHeads(t, head, key, kOff + i * kRowStride, kHeads, headSize, rotaryDim, neox, cs, cosAt,
+                            sinAt);
                 }
             }
         }, positions, query, key, cosSinCache);
     }
 
-    private static void rotateHeads(ElemType t, MemorySegment x, long rowAt, int heads, int headSize, int rotaryDim,
-                                    boolean neox, MemorySegment cs, long cosAt, long sinAt, MemorySegment scratch) {
+    /** Rotates every head of one token's row, in place, or through the scratch row {@code head} when not null. */
+    private static void rotateHeads(ElemType t, MemorySegment head, MemorySegment x, long rowAt, int heads,
+                                    int headSize, int rotaryDim, boolean neox, MemorySegment cs, long cosAt,
+                                    long sinAt) {
         for (int h = 0; h < heads; h++) {
             long at = rowAt + (long) h * headSize;
             MemorySegment v = x;
-            if (t != ElemType.F32) {
-                Lanes.widen(t, x, at, scratch, 0, rotaryDim);
-                v = scratch;
-                at = 0;
+            long vi = at;
+            if (head != null) {
+                Lanes.widen(t, x, at, head, rotaryDim);
+                v = head;
+                vi = 0;
             }
             if (neox) {
-                rotateHalves(v, at, rotaryDim / 2, cs, cosAt, sinAt);
+                rotateHalves(v, vi, rotaryDim / 2, cs, cosAt, sinAt);
             } else {
-                rotatePairs(v, at, rotaryDim, cs, cosAt, sinAt);
+                rotatePairs(v, vi, rotaryDim, cs, cosAt, sinAt);
             }
-            if (t != ElemType.F32) {
-                Lanes.narrow(t, scratch, 0, x, rowAt + (long) h * headSize, rotaryDim);
+            if (head != null) {
+                Lanes.narrow(t, head, x, at, rotaryDim);
             }
         }
     }

@@ -1,9 +1,6 @@
 package org.kernelir.providers.cpu.kernels;
 
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -11,8 +8,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Splits row-wise kernel work across a small, fixed pool of daemon threads.
  *
- * <p>Small calls run on the calling thread: waking a parked worker costs tens of microseconds, which is more
- * than a memory-bound kernel needs for a few hundred KiB. Larger calls are cut into contiguous row chunks that
+ * <p>Small calls run on the calling thread: handing work to another core costs microseconds, more than a
+ * memory-bound kernel needs for a hundred KiB. Larger calls are cut into contiguous row chunks that
  * the calling thread and the workers claim one at a time, so the caller never sits idle waiting for a late
  * worker, and a caller that finds every worker busy (another kernel running concurrently, or a nested call from
  * inside a chunk) simply does all chunks itself: no call can deadlock on the pool.
@@ -25,6 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  *       {@value #DEFAULT_THRESHOLD_BYTES}).</li>
  * </ul>
  * The pool holds {@code threads - 1} daemon threads created on the first split call; no call creates threads.
+ * An idle worker spins for 0.1 ms before it parks, so bursts of kernel calls do not pay a thread wake-up each.
  */
 public final class RowScheduler {
 
@@ -32,8 +30,13 @@ public final class RowScheduler {
     public static final String THREADS_PROPERTY = "kernelir.cpu.threads";
     /** System property: the least work (bytes read plus written) that is split across threads. */
     public static final String THRESHOLD_PROPERTY = "kernelir.cpu.parallelThresholdBytes";
-    /** Default of {@value #THRESHOLD_PROPERTY}; measured with {@code KernelTiming} (see its notes). */
-    public static final long DEFAULT_THRESHOLD_BYTES = 1L << 20;
+    /**
+     * Default of {@value #THRESHOLD_PROPERTY}. Measured on 2 cores with rms_norm rows of 16 KiB called back to
+     * back: two threads break even at about 128 KiB of work and are ahead from 256 KiB (at 2 MiB they take 0.6 of
+     * the serial time). When the workers are parked the caller simply claims every chunk itself before they wake,
+     * so a small split call costs only the wake-up signal.
+     */
+    public static final long DEFAULT_THRESHOLD_BYTES = 256 * 1024;
 
     /** Chunks per thread: a few, so a late or busy worker delays the call by a fraction of the work only. */
     private static final int CHUNKS_PER_THREAD = 4;
@@ -105,7 +108,8 @@ public final class RowScheduler {
         if (THREADS == 1 || rows < 2) {
             return 1;
         }
-        long total = rows * Math.max(bytesPerRow, 1L);
+        long perRow = Math.max(bytesPerRow, 1L);
+        long total = perRow > Long.MAX_VALUE / rows ? Long.MAX_VALUE : rows * perRow;
         if (total < THRESHOLD_BYTES) {
             return 1;
         }
@@ -124,7 +128,7 @@ public final class RowScheduler {
     }
 
     /** One split call: chunks are claimed in order by whoever is free; the caller waits for the last one. */
-    private static final class Job implements Runnable {
+    private static final class Job {
         private final RowRange body;
         private final int rows;
         private final int chunks;
@@ -141,12 +145,7 @@ public final class RowScheduler {
             this.unfinished = new AtomicInteger(chunks);
         }
 
-        /** Worker entry point; a worker that arrives after all chunks were claimed returns at once. */
-        @Override
-        public void run() {
-            work();
-        }
-
+        /** Claims and runs chunks until none is left; a worker that arrives late returns at once. */
         void work() {
             int c;
             while ((c = nextChunk.getAndIncrement()) < chunks) {
@@ -192,38 +191,84 @@ public final class RowScheduler {
         }
     }
 
-    /** The worker pool, created on the first split call (holder idiom), so serial-only use starts no thread. */
+    /**
+     * The workers, created on the first split call (holder idiom), so serial-only use starts no thread.
+     *
+     * <p>Each worker has a one-job mailbox. After a job it spins for {@link #SPIN_NANOS} before parking, because
+     * kernels come in bursts (one per layer and op of a forward pass) and a parked thread takes tens of
+     * microseconds to wake, as long as a whole small kernel. A caller that finds a worker busy simply does not use
+     * it (chunks are claimed, so the caller picks up the slack); nothing ever waits for a worker to become free.
+     */
     private static final class Pool {
-        private static final Thread SENTINEL;
-        private static final ThreadPoolExecutor EXECUTOR;
+        private static final Worker[] WORKERS = new Worker[THREADS - 1];
 
         static {
-            AtomicInteger created = new AtomicInteger();
-            Thread[] first = new Thread[1];
-            EXECUTOR = new ThreadPoolExecutor(THREADS - 1, THREADS - 1, 0, TimeUnit.SECONDS,
-                    new LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, "kernelir-cpu-" + created.incrementAndGet());
-                        t.setDaemon(true);
-                        if (first[0] == null) {
-                            first[0] = t;
-                        }
-                        return t;
-                    });
-            EXECUTOR.prestartAllCoreThreads();
-            SENTINEL = first[0];
+            for (int i = 0; i < WORKERS.length; i++) {
+                WORKERS[i] = new Worker("kernelir-cpu-" + (i + 1));
+                WORKERS[i].start();
+            }
         }
 
         static Thread sentinel() {
-            return SENTINEL;
+            return WORKERS[0];
         }
 
         static void run(Job job) {
-            int helpers = Math.min(THREADS - 1, job.chunks - 1);
+            int helpers = Math.min(WORKERS.length, job.chunks - 1);
             for (int i = 0; i < helpers; i++) {
-                EXECUTOR.execute(job);
+                WORKERS[i].offer(job);
             }
             job.work();
             job.awaitAndRethrow();
+        }
+    }
+
+    /** How long an idle worker spins for the next job before it parks. */
+    private static final long SPIN_NANOS = 100_000;
+
+    private static final class Worker extends Thread {
+        private final AtomicReference<Job> mailbox = new AtomicReference<>();
+        private volatile boolean parked;
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        /** Hands the job to this worker if it is idle; a busy worker is skipped. */
+        void offer(Job job) {
+            if (mailbox.compareAndSet(null, job) && parked) {
+                LockSupport.unpark(this);
+            }
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Job job = awaitJob();
+                job.work();
+                mailbox.set(null);
+            }
+        }
+
+        private Job awaitJob() {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            Job job;
+            while ((job = mailbox.get()) == null) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                // Announce the park, then look again: a caller either sees the flag and unparks us, or we see
+                // its job (both are volatile), so no job is missed.
+                parked = true;
+                if (mailbox.get() == null) {
+                    LockSupport.park(this);
+                }
+                parked = false;
+                spinUntil = System.nanoTime() + SPIN_NANOS;
+            }
+            return job;
         }
     }
 

@@ -108,7 +108,7 @@ final class VectorMath {
      * sign bit makes the argument -|x|, and for floats with the sign bit set integer min caps the magnitude.
      */
     static FloatVector expMinusAbs(FloatVector x) {
-        x = x.reinterpretAsInts().or(SIGN).min(EXP_MIN_BITS).reinterpretAsFloats();
+        x = Lanes.floats(Lanes.bits(x).or(SIGN).min(EXP_MIN_BITS));
         FloatVector shifted = x.fma(V_LOG2E, V_SHIFTER);
         FloatVector k = shifted.sub(V_SHIFTER);
         FloatVector r = k.fma(V_NEG_LN2_HI, x);
@@ -119,8 +119,8 @@ final class VectorMath {
         FloatVector p = r2.fma(q, r.add(V_ONE));
         // 2^k by adding k to the exponent: the low bits of the shifted value are k (plus a multiple of 2^9 that
         // the shift by 23 drops).
-        IntVector kBits = shifted.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
-        return p.reinterpretAsInts().add(kBits).reinterpretAsFloats();
+        IntVector kBits = Lanes.bits(shifted).lanewise(VectorOperators.LSHL, 23);
+        return Lanes.floats(Lanes.bits(p).add(kBits));
     }
 
     /** Scalar twin of {@link #expMinusAbs(FloatVector)}. */
@@ -141,7 +141,7 @@ final class VectorMath {
      * to be known otherwise):
      * {@code a * (a < 0 ? e : 1) / (1 + e)}.
      */
-    static FloatVector timesSigmoid(FloatVector a, FloatVector e) {
+    private static FloatVector timesSigmoid(FloatVector a, FloatVector e) {
         FloatVector numerator = a.blend(a.mul(e), a.compare(VectorOperators.LT, 0f));
         return numerator.div(e.add(V_ONE));
     }

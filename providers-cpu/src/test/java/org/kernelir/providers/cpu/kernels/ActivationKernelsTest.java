@@ -57,20 +57,42 @@ class ActivationKernelsTest {
     @ParameterizedTest(name = "{0} {1} {2}x{3}")
     @MethodSource("cases")
     void matchesReference(Act act, ElemType t, int rows, int d) {
+        check(act, t, rows, d, false);
+    }
+
+    static List<Arguments> heapCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (Act act : Act.values()) {
+            for (ElemType t : ElemType.values()) {
+                cases.add(Arguments.of(act, t, 3, 17));
+                cases.add(Arguments.of(act, t, 250, 2051));
+            }
+        }
+        return cases;
+    }
+
+    /** Heap memory over long[], as CpuTensor allocates it. */
+    @ParameterizedTest(name = "heap {0} {1} {2}x{3}")
+    @MethodSource("heapCases")
+    void matchesReferenceOnHeapMemory(Act act, ElemType t, int rows, int d) {
+        check(act, t, rows, d, true);
+    }
+
+    private static void check(Act act, ElemType t, int rows, int d, boolean heap) {
         try (Arena arena = Arena.ofShared()) {
             SplittableRandom rnd = new SplittableRandom(rows * 7L + d);
             long xOff = 5;
             long xStride = 2L * d + 3;
             long oOff = 2;
             long oStride = d + 1;
-            MemorySegment x = Reference.alloc(arena, t, xOff + rows * xStride);
+            MemorySegment x = Reference.alloc(arena, t, xOff + rows * xStride, heap);
             for (int r = 0; r < rows; r++) {
                 for (int j = 0; j < d; j++) {
                     Reference.set(t, x, xOff + r * xStride + j, gate(rnd, j));
                     Reference.set(t, x, xOff + r * xStride + d + j, -3 + 6 * rnd.nextDouble());
                 }
             }
-            MemorySegment out = Reference.alloc(arena, t, oOff + rows * oStride);
+            MemorySegment out = Reference.alloc(arena, t, oOff + rows * oStride, heap);
             out.fill((byte) 0x3C);
             MemorySegment before = RmsNormKernelsTest.copy(arena, out);
 

@@ -27,7 +27,9 @@ import java.util.function.Function;
  * </pre>
  * Arguments keep only the cases whose name contains one of them (e.g. {@code "rmsNorm [8192x4096] F32"}); without
  * arguments the cases of the brief run: rmsNorm and fusedAddRmsNorm f32 on [8192x4096] and [1x4096], siluAndMul f32
- * on [8192x22016]. {@code all} runs every case. Add {@code -Dkernelir.cpu.threads=N} to change the thread count.
+ * on [8192x22016]. {@code all} runs every case. Add {@code -Dkernelir.cpu.threads=N} to change the thread count,
+ * {@code -Dtiming.heap=true} to put the tensors in heap memory over {@code long[]}, as {@code CpuTensor.zeros}
+ * does (the copy baseline stays native).
  */
 public final class KernelTiming {
 
@@ -40,6 +42,8 @@ public final class KernelTiming {
      */
     private static final long WARMUP_NANOS = (long) (Double.parseDouble(System.getProperty("timing.warmupSeconds",
             "4")) * 1e9);
+
+    private static final boolean HEAP = Boolean.getBoolean("timing.heap");
 
     private static final List<String> DEFAULT_CASES = List.of("rmsNorm [8192x4096] F32", "rmsNorm [1x4096] F32",
             "fusedAddRmsNorm [8192x4096] F32", "fusedAddRmsNorm [1x4096] F32", "siluAndMul [8192x22016] F32");
@@ -54,8 +58,9 @@ public final class KernelTiming {
     public static void main(String[] args) {
         List<String> filters = args.length == 0 ? DEFAULT_CASES : List.of(args);
         boolean all = filters.contains("all");
-        System.out.printf(Locale.ROOT, "threads=%d, parallel threshold=%d bytes, f32 lanes=%d%n",
-                RowScheduler.threads(), RowScheduler.parallelThresholdBytes(), Lanes.LANES);
+        System.out.printf(Locale.ROOT, "threads=%d, parallel threshold=%d bytes, f32 lanes=%d, tensors in %s memory%n",
+                RowScheduler.threads(), RowScheduler.parallelThresholdBytes(), Lanes.LANES,
+                HEAP ? "heap (long[])" : "native");
         for (Case c : cases()) {
             if (!all && filters.stream().noneMatch(c.name::contains)) {
                 continue;
@@ -91,29 +96,29 @@ public final class KernelTiming {
                 cases.add(new Case("rmsNorm " + dims, 2 * n * size, arena -> {
                     MemorySegment x = random(arena, t, n, 1);
                     MemorySegment w = random(arena, t, cols, 2);
-                    MemorySegment y = arena.allocate(n * size, 64);
+                    MemorySegment y = alloc(arena, n * size);
                     return () -> RmsNormKernels.rmsNorm(t, x, 0, cols, w, 0, y, 0, cols, rows, cols, 1e-6f);
                 }));
                 cases.add(new Case("fusedAddRmsNorm " + dims, 4 * n * size, arena -> {
                     MemorySegment x = random(arena, t, n, 1);
                     MemorySegment r = random(arena, t, n, 3);
                     MemorySegment w = random(arena, t, cols, 2);
-                    MemorySegment y = arena.allocate(n * size, 64);
-                    MemorySegment ro = arena.allocate(n * size, 64);
+                    MemorySegment y = alloc(arena, n * size);
+                    MemorySegment ro = alloc(arena, n * size);
                     return () -> RmsNormKernels.fusedAddRmsNorm(t, x, 0, cols, r, 0, cols, w, 0, y, 0, cols,
                             ro, 0, cols, rows, cols, 1e-6f);
                 }));
                 cases.add(new Case("dynamicPerTokenQuantFp8 " + dims, n * (size + 1), arena -> {
                     MemorySegment x = random(arena, t, n, 1);
-                    MemorySegment q = arena.allocate(n, 64);
-                    MemorySegment s = arena.allocate(4L * rows, 64);
+                    MemorySegment q = alloc(arena, n);
+                    MemorySegment s = alloc(arena, 4L * rows);
                     return () -> QuantKernels.dynamicPerTokenQuantFp8(t, x, 0, cols, rows, cols, Float.NaN, q, 0,
                             cols, s, 0);
                 }));
                 cases.add(new Case("dynamicGroupQuantFp8/128 " + dims, n * (size + 1), arena -> {
                     MemorySegment x = random(arena, t, n, 1);
-                    MemorySegment q = arena.allocate(n, 64);
-                    MemorySegment s = arena.allocate(4L * rows * cols / 128, 64);
+                    MemorySegment q = alloc(arena, n);
+                    MemorySegment s = alloc(arena, 4L * rows * cols / 128);
                     return () -> QuantKernels.dynamicGroupQuantFp8(t, x, 0, cols, rows, cols, 128, false, false,
                             q, 0, cols, s, 0);
                 }));
@@ -128,7 +133,7 @@ public final class KernelTiming {
             for (String op : new String[] {"siluAndMul", "geluAndMul", "geluTanhAndMul"}) {
                 cases.add(new Case(op + dims, 3 * n * size, arena -> {
                     MemorySegment x = random(arena, t, 2 * n, 5);
-                    MemorySegment out = arena.allocate(n * size, 64);
+                    MemorySegment out = alloc(arena, n * size);
                     return switch (op) {
                         case "siluAndMul" -> () -> ActivationKernels.siluAndMul(t, x, 0, 2L * d, out, 0, d, rows, d);
                         case "geluAndMul" -> () -> ActivationKernels.geluAndMul(t, false, x, 0, 2L * d, out, 0, d,
@@ -147,7 +152,7 @@ public final class KernelTiming {
                 long bytes = 2L * tokens * (hq + hk) * hs * t.byteSize();
                 cases.add(new Case("rotary " + (neox ? "neox" : "gptj") + " [8192 x (32+8) x 128] " + t, bytes,
                         arena -> {
-                            MemorySegment pos = arena.allocate(8L * tokens, 8);
+                            MemorySegment pos = alloc(arena, 8L * tokens);
                             for (int i = 0; i < tokens; i++) {
                                 pos.setAtIndex(Lanes.I64_LE, i, i % 4096);
                             }
@@ -201,9 +206,14 @@ public final class KernelTiming {
         return s[s.length / 2];
     }
 
+    /** A tensor's memory: native from the arena, or heap over a long[] with -Dtiming.heap=true. */
+    private static MemorySegment alloc(Arena arena, long bytes) {
+        return HEAP ? MemorySegment.ofArray(new long[(int) ((bytes + 7) / 8)]) : arena.allocate(bytes, 64);
+    }
+
     /** Values in [-2, 2): one random block of 64 Ki elements, repeated. */
     private static MemorySegment random(Arena arena, ElemType t, long n, long seed) {
-        MemorySegment s = arena.allocate(n * t.byteSize(), 64);
+        MemorySegment s = alloc(arena, n * t.byteSize());
         int block = (int) Math.min(n, 1 << 16);
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int i = 0; i < block; i++) {

@@ -15,37 +15,23 @@ import org.junit.jupiter.api.Test;
 /** The element conversions against the JDK (f16) and the test's own nearest-value search (bf16, fp8). */
 class LanesTest {
 
-    /** Every f16 bit pattern widens to exactly what the JDK gives (any NaN for NaN). */
+    /** Every f16 bit pattern widens to exactly what the JDK gives (any NaN for NaN), from native and heap memory. */
     @Test
     void widenF16IsExactForAllPatterns() {
-        try (Arena arena = Arena.ofConfined()) {
-            int n = 1 << 16;
-            MemorySegment src = arena.allocate(2L * n + 2).asSlice(2);
-            MemorySegment dst = arena.allocate(4L * n);
-            for (int i = 0; i < n; i++) {
-                src.set(Reference.I16, 2L * i, (short) i);
-            }
-            Lanes.widen(ElemType.F16, src, 0, dst, 0, n);
-            for (int i = 0; i < n; i++) {
-                float expected = Float.float16ToFloat((short) i);
-                float actual = dst.get(Reference.F32, 4L * i);
-                assertSameFloat(expected, actual, "f16 0x" + Integer.toHexString(i));
+        for (boolean heap : new boolean[] {false, true}) {
+            float[] dst = widenAllPatterns(ElemType.F16, heap);
+            for (int i = 0; i < dst.length; i++) {
+                assertSameFloat(Float.float16ToFloat((short) i), dst[i], "f16 0x" + Integer.toHexString(i));
             }
         }
     }
 
     @Test
     void widenBf16IsExactForAllPatterns() {
-        try (Arena arena = Arena.ofConfined()) {
-            int n = 1 << 16;
-            MemorySegment src = arena.allocate(2L * n);
-            MemorySegment dst = arena.allocate(4L * n + 4).asSlice(4);
-            for (int i = 0; i < n; i++) {
-                src.set(Reference.I16, 2L * i, (short) i);
-            }
-            Lanes.widen(ElemType.BF16, src, 0, dst, 0, n);
-            for (int i = 0; i < n; i++) {
-                assertEquals(i << 16, Float.floatToRawIntBits(dst.get(Reference.F32, 4L * i)), "bf16 0x" + i);
+        for (boolean heap : new boolean[] {false, true}) {
+            float[] dst = widenAllPatterns(ElemType.BF16, heap);
+            for (int i = 0; i < dst.length; i++) {
+                assertEquals(i << 16, Float.floatToRawIntBits(dst[i]), "bf16 0x" + Integer.toHexString(i));
             }
         }
     }
@@ -53,21 +39,36 @@ class LanesTest {
     @Test
     void narrowF16MatchesJdk() {
         float[] values = interestingFloats(ElemType.F16);
-        float[] back = narrowAndWiden(ElemType.F16, values);
-        for (int i = 0; i < values.length; i++) {
-            assertSameFloat(Float.float16ToFloat(Float.floatToFloat16(values[i])), back[i],
-                    "f16 of " + values[i] + " (0x" + Integer.toHexString(Float.floatToRawIntBits(values[i])) + ")");
+        for (boolean heap : new boolean[] {false, true}) {
+            float[] back = narrowAndWiden(ElemType.F16, values, heap);
+            for (int i = 0; i < values.length; i++) {
+                assertSameFloat(Float.float16ToFloat(Float.floatToFloat16(values[i])), back[i], "f16 of " + values[i]
+                        + " (0x" + Integer.toHexString(Float.floatToRawIntBits(values[i])) + ")");
+            }
         }
     }
 
     @Test
     void narrowBf16RoundsToNearestEven() {
         float[] values = interestingFloats(ElemType.BF16);
-        float[] back = narrowAndWiden(ElemType.BF16, values);
-        for (int i = 0; i < values.length; i++) {
-            float expected = Float.intBitsToFloat(Reference.bf16Bits(values[i]) << 16);
-            assertSameFloat(expected, back[i],
-                    "bf16 of " + values[i] + " (0x" + Integer.toHexString(Float.floatToRawIntBits(values[i])) + ")");
+        for (boolean heap : new boolean[] {false, true}) {
+            float[] back = narrowAndWiden(ElemType.BF16, values, heap);
+            for (int i = 0; i < values.length; i++) {
+                float expected = Float.intBitsToFloat(Reference.bf16Bits(values[i]) << 16);
+                assertSameFloat(expected, back[i], "bf16 of " + values[i] + " (0x"
+                        + Integer.toHexString(Float.floatToRawIntBits(values[i])) + ")");
+            }
+        }
+    }
+
+    @Test
+    void f32RowsAreCopiedExactly() {
+        float[] values = interestingFloats(ElemType.BF16);
+        for (boolean heap : new boolean[] {false, true}) {
+            float[] back = narrowAndWiden(ElemType.F32, values, heap);
+            for (int i = 0; i < values.length; i++) {
+                assertSameFloat(values[i], back[i], "f32 " + values[i]);
+            }
         }
     }
 
@@ -115,21 +116,35 @@ class LanesTest {
         }
     }
 
-    private static float[] narrowAndWiden(ElemType t, float[] values) {
-        try (Arena arena = Arena.ofConfined()) {
-            int n = values.length;
-            MemorySegment src = arena.allocate(4L * n);
-            MemorySegment mid = arena.allocate(2L * n + 1).asSlice(1);
-            for (int i = 0; i < n; i++) {
-                src.set(Reference.F32, 4L * i, values[i]);
-            }
-            Lanes.narrow(t, src, 0, mid, 0, n);
-            float[] back = new float[n];
-            for (int i = 0; i < n; i++) {
-                back[i] = (float) Reference.get(t, mid, i);
-            }
-            return back;
+    /** All 2^16 bit patterns, one element each, at an odd element offset, widened. */
+    private static float[] widenAllPatterns(ElemType t, boolean heap) {
+        int n = 1 << 16;
+        MemorySegment src = segment(2L * (n + 3), heap);
+        for (int i = 0; i < n; i++) {
+            src.set(Reference.I16, 2L * (i + 3), (short) i);
         }
+        MemorySegment dst = Arena.ofAuto().allocate(4L * n);
+        Lanes.widen(t, src, 3, dst, n);
+        return dst.toArray(Reference.F32);
+    }
+
+    /** Narrows the values into memory (at an odd element offset), then reads them back exactly. */
+    private static float[] narrowAndWiden(ElemType t, float[] values, boolean heap) {
+        int n = values.length;
+        MemorySegment mid = segment((long) t.byteSize() * (n + 1), heap);
+        MemorySegment src = Arena.ofAuto().allocate(4L * n);
+        MemorySegment.copy(values, 0, src, Reference.F32, 0, n);
+        Lanes.narrow(t, src, mid, 1, n);
+        float[] back = new float[n];
+        for (int i = 0; i < n; i++) {
+            back[i] = (float) Reference.get(t, mid, i + 1);
+        }
+        return back;
+    }
+
+    /** Native memory, or heap memory over a {@code long[]} as {@code CpuTensor} allocates it. */
+    private static MemorySegment segment(long bytes, boolean heap) {
+        return heap ? MemorySegment.ofArray(new long[(int) ((bytes + 7) / 8)]) : Arena.ofAuto().allocate(bytes);
     }
 
     /** Exact values, ties and near-ties of the 16-bit grid, overflow and subnormal edges, and random bits. */

@@ -130,6 +130,51 @@ class QuantKernelsTest {
         }
     }
 
+    /** Heap memory over long[] for input, codes and scales, as CpuTensor allocates it. */
+    @ParameterizedTest(name = "heap {0}")
+    @org.junit.jupiter.params.provider.EnumSource(ElemType.class)
+    void allQuantizationsOnHeapMemory(ElemType t) {
+        int rows = 300;
+        int cols = 4096;
+        try (Arena arena = Arena.ofShared()) {
+            Data d = new Data(arena, t, rows, cols, 15, true);
+            QuantKernels.staticQuantFp8(t, d.x, d.xOff, d.xStride, 0.01f, d.out, d.oOff, d.oStride, rows, cols);
+            for (int r = 0; r < rows; r++) {
+                d.assertRow(r, 0, cols, 0.01f);
+            }
+            MemorySegment scales = MemorySegment.ofArray(new long[rows * cols / 128]);
+            QuantKernels.dynamicPerTokenQuantFp8(t, d.x, d.xOff, d.xStride, rows, cols, Float.NaN, d.out, d.oOff,
+                    d.oStride, scales, 0);
+            for (int r = 0; r < rows; r++) {
+                float expected = scale(d.amax(r, 0, cols), Float.NaN);
+                assertEquals(expected, scales.get(Reference.F32, 4L * r));
+                d.assertRow(r, 0, cols, expected);
+            }
+            QuantKernels.dynamicGroupQuantFp8(t, d.x, d.xOff, d.xStride, rows, cols, 128, true, true, d.out, d.oOff,
+                    d.oStride, scales, 0);
+            for (int r = 0; r < rows; r++) {
+                for (int g = 0; g < cols / 128; g++) {
+                    float expected = (float) Math.pow(2, Math.ceil(Math.log(scale(d.amax(r, g * 128, 128),
+                            Float.NaN)) / Math.log(2)));
+                    assertEquals(expected, scales.get(Reference.F32, 4L * ((long) g * rows + r)));
+                    d.assertRow(r, g * 128, 128, expected);
+                }
+            }
+            QuantKernels.dynamicPerTensorQuantFp8(t, d.x, d.xOff, d.xStride, rows, cols, 0.5f, d.out, d.oOff,
+                    d.oStride, scales, 3);
+            float amax = 0;
+            for (int r = 0; r < rows; r++) {
+                amax = Math.max(amax, d.amax(r, 0, cols));
+            }
+            float expected = scale(amax, 0.5f);
+            assertEquals(expected, scales.get(Reference.F32, 12));
+            for (int r = 0; r < rows; r++) {
+                d.assertRow(r, 0, cols, expected);
+            }
+            d.assertPaddingUntouched();
+        }
+    }
+
     @Test
     void groupSizeMustDivideTheColumns() {
         try (Arena arena = Arena.ofShared()) {
@@ -195,20 +240,25 @@ class QuantKernelsTest {
         final MemorySegment before;
 
         Data(Arena arena, ElemType t, int rows, int cols, long seed) {
+            this(arena, t, rows, cols, seed, false);
+        }
+
+        Data(Arena arena, ElemType t, int rows, int cols, long seed, boolean heap) {
             this.t = t;
             this.rows = rows;
             this.cols = cols;
             xStride = cols + 1;
             oStride = cols + 4;
             SplittableRandom rnd = new SplittableRandom(seed * 1000 + rows * 7L + cols);
-            x = Reference.alloc(arena, t, xOff + rows * xStride);
+            x = Reference.alloc(arena, t, xOff + rows * xStride, heap);
             for (int r = 0; r < rows; r++) {
                 double range = Math.pow(2, rnd.nextInt(-8, 6));
                 for (int c = 0; c < cols; c++) {
                     Reference.set(t, x, xOff + r * xStride + c, (rnd.nextDouble() * 2 - 1) * range);
                 }
             }
-            out = arena.allocate(oOff + rows * oStride);
+            out = heap ? MemorySegment.ofArray(new long[(int) ((oOff + rows * oStride + 7) / 8)])
+                    .asSlice(0, oOff + rows * oStride) : arena.allocate(oOff + rows * oStride);
             out.fill((byte) 0x5A);
             before = RmsNormKernelsTest.copy(arena, out);
         }

@@ -53,6 +53,20 @@ final class Reference {
         return arena.allocate(elements * t.byteSize() + 1, 64).asSlice(1);
     }
 
+    /**
+     * Heap memory over a {@code long[]}, as {@code CpuTensor.zeros} allocates tensors, two bytes in (so f32 elements
+     * are misaligned too). The Vector API cannot access such memory directly as floats; the kernels must stage it.
+     */
+    static MemorySegment heap(ElemType t, long elements) {
+        long bytes = elements * t.byteSize() + 2;
+        return MemorySegment.ofArray(new long[(int) ((bytes + 7) / 8)]).asSlice(2, elements * t.byteSize());
+    }
+
+    /** Native (misaligned) or heap memory. */
+    static MemorySegment alloc(Arena arena, ElemType t, long elements, boolean heap) {
+        return heap ? heap(t, elements) : alloc(arena, t, elements);
+    }
+
     static double get(ElemType t, MemorySegment s, long i) {
         return switch (t) {
             case F32 -> s.get(F32, i * 4);

@@ -39,22 +39,60 @@ class RmsNormKernelsTest {
         return cases;
     }
 
+    /** Heap memory over long[] (how CpuTensor allocates), few shapes: the same code runs through staging. */
+    static List<Arguments> heapShapes() {
+        List<Arguments> cases = new ArrayList<>();
+        for (ElemType t : ElemType.values()) {
+            cases.add(Arguments.of(t, 3, 17, true));
+            cases.add(Arguments.of(t, MANY_ROWS, 4097, true));
+            cases.add(Arguments.of(t, MANY_ROWS, 1000, false));
+        }
+        return cases;
+    }
+
+    @ParameterizedTest(name = "heap {0} {1}x{2} weight={3}")
+    @MethodSource("heapShapes")
+    void rmsNormOnHeapMemory(ElemType t, int rows, int cols, boolean withWeight) {
+        checkRmsNorm(t, rows, cols, withWeight, true);
+    }
+
+    @ParameterizedTest(name = "heap {0} {1}x{2} weight={3}")
+    @MethodSource("heapShapes")
+    void fusedAddRmsNormOnHeapMemory(ElemType t, int rows, int cols, boolean withWeight) {
+        try (Arena arena = Arena.ofShared()) {
+            Fixture f = new Fixture(arena, t, rows, cols, withWeight, true);
+            MemorySegment y = Reference.heap(t, (long) rows * cols);
+            MemorySegment res = Reference.heap(t, (long) rows * cols);
+            RmsNormKernels.fusedAddRmsNorm(t, f.x, 0, cols, f.r, 0, cols, f.w, 0, y, 0, cols, res, 0, cols,
+                    rows, cols, EPS);
+            f.check(y, res);
+            // and in place
+            RmsNormKernels.fusedAddRmsNorm(t, f.x, 0, cols, f.r, 0, cols, f.w, 0, f.x, 0, cols, f.r, 0, cols,
+                    rows, cols, EPS);
+            f.check(f.x, f.r);
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1}x{2} weight={3}")
     @MethodSource("shapes")
     void rmsNormMatchesReference(ElemType t, int rows, int cols, boolean withWeight) {
+        checkRmsNorm(t, rows, cols, withWeight, false);
+    }
+
+    private static void checkRmsNorm(ElemType t, int rows, int cols, boolean withWeight, boolean heap) {
         try (Arena arena = Arena.ofShared()) {
             SplittableRandom rnd = new SplittableRandom(rows * 31L + cols);
             long xOff = 3;
             long xStride = cols + 5;
             long oOff = 1;
             long oStride = cols + 2;
-            MemorySegment x = Reference.alloc(arena, t, xOff + rows * xStride);
+            MemorySegment x = Reference.alloc(arena, t, xOff + rows * xStride, heap);
             Reference.fill(t, x, xOff, xStride, rows, cols, rnd, -2, 2);
-            MemorySegment w = withWeight ? Reference.alloc(arena, t, cols + 2) : null;
+            MemorySegment w = withWeight ? Reference.alloc(arena, t, cols + 2, heap) : null;
             if (w != null) {
                 Reference.fill(t, w, 2, 0, 1, cols, rnd, 0.5, 1.5);
             }
-            MemorySegment out = Reference.alloc(arena, t, oOff + rows * oStride);
+            MemorySegment out = Reference.alloc(arena, t, oOff + rows * oStride, heap);
             out.fill((byte) 0x11);
             MemorySegment before = copy(arena, out);
 
@@ -177,15 +215,19 @@ class RmsNormKernelsTest {
         final double[][] expectedRes;
 
         Fixture(Arena arena, ElemType t, int rows, int cols, boolean withWeight) {
+            this(arena, t, rows, cols, withWeight, false);
+        }
+
+        Fixture(Arena arena, ElemType t, int rows, int cols, boolean withWeight, boolean heap) {
             this.t = t;
             this.rows = rows;
             this.cols = cols;
             SplittableRandom rnd = new SplittableRandom(rows * 17L + cols);
-            x = Reference.alloc(arena, t, (long) rows * cols);
-            r = Reference.alloc(arena, t, (long) rows * cols);
+            x = Reference.alloc(arena, t, (long) rows * cols, heap);
+            r = Reference.alloc(arena, t, (long) rows * cols, heap);
             Reference.fill(t, x, 0, cols, rows, cols, rnd, -2, 2);
             Reference.fill(t, r, 0, cols, rows, cols, rnd, -2, 2);
-            w = withWeight ? Reference.alloc(arena, t, cols) : null;
+            w = withWeight ? Reference.alloc(arena, t, cols, heap) : null;
             if (w != null) {
                 Reference.fill(t, w, 0, 0, 1, cols, rnd, 0.5, 1.5);
             }

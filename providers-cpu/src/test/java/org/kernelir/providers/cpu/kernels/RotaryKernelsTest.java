@@ -40,8 +40,32 @@ class RotaryKernelsTest {
     @ParameterizedTest(name = "{0} neox={1} head={2} rot={3} tokens={4} key={5}")
     @MethodSource("cases")
     void matchesReference(ElemType t, boolean neox, int headSize, int rotaryDim, int tokens, boolean withKey) {
+        check(t, neox, headSize, rotaryDim, tokens, withKey, false);
+    }
+
+    static List<Arguments> heapCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (ElemType t : ElemType.values()) {
+            for (boolean neox : new boolean[] {true, false}) {
+                cases.add(Arguments.of(t, neox, 24, 18, 3, true));
+                cases.add(Arguments.of(t, neox, 128, 64, 700, true));
+            }
+        }
+        return cases;
+    }
+
+    /** Heap memory over long[], as CpuTensor allocates it, for every tensor including positions. */
+    @ParameterizedTest(name = "heap {0} neox={1} head={2} rot={3} tokens={4} key={5}")
+    @MethodSource("heapCases")
+    void matchesReferenceOnHeapMemory(ElemType t, boolean neox, int headSize, int rotaryDim, int tokens,
+                                      boolean withKey) {
+        check(t, neox, headSize, rotaryDim, tokens, withKey, true);
+    }
+
+    private static void check(ElemType t, boolean neox, int headSize, int rotaryDim, int tokens, boolean withKey,
+                              boolean heap) {
         try (Arena arena = Arena.ofShared()) {
-            Fixture f = new Fixture(arena, t, headSize, rotaryDim, tokens, withKey, 7);
+            Fixture f = new Fixture(arena, t, headSize, rotaryDim, tokens, withKey, 7, heap);
             double[] expectedQ = f.expected(f.q, f.qOff, f.qStride, f.hq, neox);
             double[] expectedK = withKey ? f.expected(f.k, f.kOff, f.kStride, f.hk, neox) : null;
             f.run(neox);
@@ -102,6 +126,11 @@ class RotaryKernelsTest {
         final MemorySegment cache;
 
         Fixture(Arena arena, ElemType t, int headSize, int rotaryDim, int tokens, boolean withKey, long seed) {
+            this(arena, t, headSize, rotaryDim, tokens, withKey, seed, false);
+        }
+
+        Fixture(Arena arena, ElemType t, int headSize, int rotaryDim, int tokens, boolean withKey, long seed,
+                boolean heap) {
             this.t = t;
             this.headSize = headSize;
             this.rotaryDim = rotaryDim;
@@ -110,18 +139,18 @@ class RotaryKernelsTest {
             qStride = (long) hq * headSize + 5;
             kStride = (long) hk * headSize + 2;
             cacheStride = rotaryDim + 3;
-            positions = arena.allocate(8L * tokens + 8).asSlice(8);
+            positions = heap ? MemorySegment.ofArray(new long[tokens]) : arena.allocate(8L * tokens + 8).asSlice(8);
             for (int i = 0; i < tokens; i++) {
                 positions.set(Reference.I64, 8L * i, rnd.nextInt(CACHE_ROWS));
             }
-            q = Reference.alloc(arena, t, qOff + tokens * qStride);
+            q = Reference.alloc(arena, t, qOff + tokens * qStride, heap);
             Reference.fill(t, q, 0, 0, 1, (int) (qOff + tokens * qStride), rnd, -3, 3);
-            k = withKey ? Reference.alloc(arena, t, kOff + tokens * kStride) : null;
+            k = withKey ? Reference.alloc(arena, t, kOff + tokens * kStride, heap) : null;
             if (k != null) {
                 Reference.fill(t, k, 0, 0, 1, (int) (kOff + tokens * kStride), rnd, -3, 3);
             }
             // Exactly CACHE_ROWS rows: the segment ends right after the last row's rotaryDim elements.
-            cache = Reference.alloc(arena, t, cacheOff + (CACHE_ROWS - 1) * cacheStride + rotaryDim);
+            cache = Reference.alloc(arena, t, cacheOff + (CACHE_ROWS - 1) * cacheStride + rotaryDim, heap);
             for (int p = 0; p < CACHE_ROWS; p++) {
                 for (int j = 0; j < rotaryDim / 2; j++) {
                     double angle = p * Math.pow(10000, -2.0 * j / rotaryDim);
