@@ -29,6 +29,36 @@ public final class OpHandle<F> {
     private final Dispatcher dispatcher;
     /** The op's parameter types, as an array: the eager path reads them on every call. */
     private final ParamType[] paramTypes;
+    /** The argument classes of the last call that needed no normalization (a benign race: any value is valid). */
+    private KnownClasses lastCanonical;
+
+    /** Argument classes ({@code null} for a None argument); the final field publishes the array safely. */
+    private static final class KnownClasses {
+        private final Class<?>[] classes;
+
+        private KnownClasses(Class<?>[] classes) {
+            this.classes = classes;
+        }
+
+        static KnownClasses of(CallArgs a) {
+            Class<?>[] c = new Class<?>[a.size()];
+            for (int i = 0; i < c.length; i++) {
+                Object v = a.value(i);
+                c[i] = v == null ? null : v.getClass();
+            }
+            return new KnownClasses(c);
+        }
+
+        boolean matches(CallArgs a) {
+            for (int i = 0; i < classes.length; i++) {
+                Object v = a.value(i);
+                if (v == null ? classes[i] != null : v.getClass() != classes[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
     private volatile Resolved<F> resolved;
 
     OpHandle(OpDef<F> op, Dispatcher dispatcher) {
@@ -154,12 +184,19 @@ public final class OpHandle<F> {
     private CallArgs bind(CallArgs given) {
         ParamType[] types = paramTypes;
         if (given.size() == types.length) {
+            // Whether a value is canonical depends only on its class, so the classes of the last canonical call
+            // let the next call with the same classes skip the per-parameter checks.
+            KnownClasses known = lastCanonical;
+            if (known != null && known.matches(given)) {
+                return given;
+            }
             boolean canonical = true;
             for (int i = 0; i < types.length && canonical; i++) {
                 Object v = given.value(i);
                 canonical = v instanceof Tensor || (!(v instanceof List) && types[i].accepts(v));
             }
             if (canonical) {
+                lastCanonical = KnownClasses.of(given);
                 return given;
             }
         }

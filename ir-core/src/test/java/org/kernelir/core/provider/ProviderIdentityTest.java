@@ -43,7 +43,14 @@ class ProviderIdentityTest {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JarOutputStream jar = new JarOutputStream(out, manifest)) {
+        try (JarOutputStream jar = new JarOutputStream(out)) {
+            // The manifest entry gets a fixed time too: JarOutputStream(out, manifest) would stamp it with the
+            // current time, and two builds a second apart would differ.
+            JarEntry mf = new JarEntry("META-INF/MANIFEST.MF");
+            mf.setTime(1_700_000_000_000L);
+            jar.putNextEntry(mf);
+            manifest.write(jar);
+            jar.closeEntry();
             for (var e : entries.entrySet()) {
                 JarEntry entry = new JarEntry(e.getKey());
                 entry.setTime(1_700_000_000_000L);
