@@ -81,19 +81,30 @@ public final class QuantKernels {
         Checks.outputRegion("scales", scales, Float.BYTES, scalesOff, 1, rows, 1);
         boolean direct = t == ElemType.F32 && Lanes.allNative(x, out);
         RowScheduler.forRows(rows, (long) cols * (t.byteSize() + 1), (r0, r1) -> {
-            MemorySegment row = direct ? null : Scratch.row(0, cols);
-            for (int r = r0; r < r1; r++) {
-                MemorySegment src = x;
-                long si = xOff + r * xRowStride;
-                if (row != null) {
-                    // Read twice (amax, then quantization): widen the row once into f32 scratch.
-                    Lanes.widen(t, x, si, row, cols);
-                    src = row;
-                    si = 0;
+            if (direct) {
+                // Row r is quantized in the same loop that finds the amax of row r + 1, so memory reads overlap
+                // the arithmetic instead of alternating with it.
+                float amax = amax(x, xOff + r0 * xRowStride, cols);
+                for (int r = r0; r < r1; r++) {
+                    long xi = xOff + r * xRowStride;
+                    long oi = outOff + r * outRowStride;
+                    float scale = dynamicScale(amax, scaleUb);
+                    Lanes.setF32(scales, scalesOff + r, scale);
+                    if (r + 1 < r1) {
+                        amax = quantAndAmaxNext(x, xi, scale, out, oi, xi + xRowStride, cols);
+                    } else {
+                        quant(x, xi, scale, out, oi, cols);
+                    }
                 }
-                float scale = dynamicScale(amax(src, si, cols), scaleUb);
+                return;
+            }
+            MemorySegment row = Scratch.row(0, cols);
+            for (int r = r0; r < r1; r++) {
+                // Read twice (amax, then quantization): widen the row once into f32 scratch.
+                Lanes.widen(t, x, xOff + r * xRowStride, row, cols);
+                float scale = dynamicScale(amax(row, 0, cols), scaleUb);
                 Lanes.setF32(scales, scalesOff + r, scale);
-                quant(src, si, scale, out, outOff + r * outRowStride, cols);
+                quant(row, 0, scale, out, outOff + r * outRowStride, cols);
             }
         }, x, out, scales);
     }
@@ -247,6 +258,11 @@ public final class QuantKernels {
             m0 = m0.max(Lanes.absBits(Lanes.load(x, xi + j)));
             m1 = m1.max(Lanes.absBits(Lanes.load(x, xi + j + LANES)));
         }
+        return amaxFrom(x, xi, n, j, m0, m1);
+    }
+
+    /** Finishes an amax from element {@code j} on, given two running accumulators. (Max is exact in any order.) */
+    private static float amaxFrom(MemorySegment x, long xi, int n, int j, IntVector m0, IntVector m1) {
         for (; j <= n - LANES; j += LANES) {
             m0 = m0.max(Lanes.absBits(Lanes.load(x, xi + j)));
         }
@@ -255,6 +271,25 @@ public final class QuantKernels {
             m = Math.max(m, Float.floatToRawIntBits(Lanes.getF32(x, xi + j)) & 0x7FFF_FFFF);
         }
         return Float.intBitsToFloat(m);
+    }
+
+    /**
+     * {@link #quant} of the row at xi into native {@code out}, returning the {@link #amax} of the row at ni (same
+     * segment), computed in the same order as {@link #amax} does.
+     */
+    private static float quantAndAmaxNext(MemorySegment x, long xi, float scale, MemorySegment out, long oi, long ni,
+                                          int n) {
+        // One vector per iteration: the fp8 encoder is big, and C2 stops inlining past a fixed graph size.
+        IntVector m = IntVector.zero(Lanes.I);
+        int j = 0;
+        if (Lanes.VECTOR_FP8) {
+            for (; j <= n - LANES; j += LANES) {
+                Lanes.storeFp8(Lanes.load(x, xi + j).div(scale), out, oi + j);
+                m = m.max(Lanes.absBits(Lanes.load(x, ni + j)));
+            }
+        }
+        quantToNative(x, xi + j, scale, out, oi + j, n - j);
+        return amaxFrom(x, ni, n, j, m, m);
     }
 
     /**

@@ -101,7 +101,11 @@ public final class RotaryKernels {
             // Per token, cos and sin as f32: straight from an f32 native cache, else widened into scratch. GPT-J
             // style wants them per element of the pair, (cos, cos) and (-sin, sin), built once per token.
             MemorySegment table = neox && direct ? null : Scratch.row(1, 2 * rotaryDim);
-            MemorySegment head = direct ? null : Scratch.row(0, rotaryDim);
+            // Staged heads: a whole token row at once when every element is rotated (fewer, longer conversions),
+            // else one head's rotated part at a time, so that the pass-through part is never rewritten.
+            boolean wholeRow = rotaryDim == headSize;
+            MemorySegment head = direct ? null
+                    : Scratch.row(0, wholeRow ? Math.max(numQHeads, kHeads) * headSize : rotaryDim);
             for (int i = i0; i < i1; i++) {
                 long p = positions.get(Lanes.I64_LE, (posOff + i) << 3);
                 long cacheRow = cacheOff + p * cacheRowStride;
@@ -123,27 +127,37 @@ public final class RotaryKernels {
                     cosAt = 0;
                     sinAt = half;
                 }
-                rotateHeads(t, head, query, qOff + i * qRowStride, numQHeads, headSize, rotaryDim, neox, cs, cosAt,
-                        sinAt);
+                rotateHeads(t, head, wholeRow, query, qOff + i * qRowStride, numQHeads, headSize, rotaryDim, neox,
+                        cs, cosAt, sinAt);
                 if (key != null) {
-                    rotateHeads(t, head, key, kOff + i * kRowStride, kHeads, headSize, rotaryDim, neox, cs, cosAt,
-                            sinAt);
+                    rotateHeads(t, head, wholeRow, key, kOff + i * kRowStride, kHeads, headSize, rotaryDim, neox,
+                            cs, cosAt, sinAt);
                 }
             }
         }, positions, query, key, cosSinCache);
     }
 
-    /** Rotates every head of one token's row, in place, or through the scratch row {@code head} when not null. */
-    private static void rotateHeads(ElemType t, MemorySegment head, MemorySegment x, long rowAt, int heads,
-                                    int headSize, int rotaryDim, boolean neox, MemorySegment cs, long cosAt,
-                                    long sinAt) {
+    /**
+     * Rotates every head of one token's row: in place, or, when {@code scratch} is not null, through it (the whole
+     * row at once if {@code wholeRow}, else head by head).
+     */
+    private static void rotateHeads(ElemType t, MemorySegment scratch, boolean wholeRow, MemorySegment x, long rowAt,
+                                    int heads, int headSize, int rotaryDim, boolean neox, MemorySegment cs,
+                                    long cosAt, long sinAt) {
+        if (scratch != null && wholeRow) {
+            int n = heads * headSize;
+            Lanes.widen(t, x, rowAt, scratch, n);
+            rotateHeads(t, null, false, scratch, 0, heads, headSize, rotaryDim, neox, cs, cosAt, sinAt);
+            Lanes.narrow(t, scratch, x, rowAt, n);
+            return;
+        }
         for (int h = 0; h < heads; h++) {
             long at = rowAt + (long) h * headSize;
             MemorySegment v = x;
             long vi = at;
-            if (head != null) {
-                Lanes.widen(t, x, at, head, rotaryDim);
-                v = head;
+            if (scratch != null) {
+                Lanes.widen(t, x, at, scratch, rotaryDim);
+                v = scratch;
                 vi = 0;
             }
             if (neox) {
@@ -151,8 +165,8 @@ public final class RotaryKernels {
             } else {
                 rotatePairs(v, vi, rotaryDim, cs, cosAt, sinAt);
             }
-            if (head != null) {
-                Lanes.narrow(t, head, x, at, rotaryDim);
+            if (scratch != null) {
+                Lanes.narrow(t, scratch, x, at, rotaryDim);
             }
         }
     }
