@@ -23,8 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The first lowering of llama-70b-shaped in a fresh JVM (each fork is a new process, measured once): with no
- * cache, against a disk tier that another process filled. JVM start-up is outside the measurement; class
- * loading and JIT warm-up are inside, as a real first run pays them.
+ * cache, against a disk tier that another process filled (the default cache: lowered graphs and replacements), and
+ * against the same folder with lowered graphs turned off (replacements only). JVM start-up is outside the
+ * measurement; class loading and JIT warm-up are inside, as a real first run pays them.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -55,6 +56,12 @@ public class FreshJvmLowering {
     public int freshJvmWarmDisk() {
         return LoweringCacheBenchmark.lowerAll(LoweringCacheBenchmark.manager(dispatcher,
                 ReplacementCaches.builder().diskDirectory(diskCache).build()), pieces);
+    }
+
+    @Benchmark
+    public int freshJvmWarmDiskReplacementsOnly() {
+        return LoweringCacheBenchmark.lowerAll(LoweringCacheBenchmark.manager(dispatcher,
+                ReplacementCaches.builder().diskDirectory(diskCache).cacheLoweredGraphs(false).build()), pieces);
     }
 
     /** Fills a disk cache folder by lowering the model once: {@code FreshJvmLowering DIR}. */

@@ -32,7 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Lowering the 80-layer llama-70b-shaped piecewise model (81 subgraphs, 321 IR op nodes) with
  * {@code default=cpu,native}, in one warm JVM: without a cache, with a cold cache (new and empty for every
- * lowering), and with a warm memory tier. {@code FreshJvmLowering} measures the disk tier across processes.
+ * lowering), with a warm memory tier (the default cache: replacements and lowered graphs), and with a warm memory
+ * tier of replacements only ({@code cacheLoweredGraphs(false)}: every lowering runs the passes, only tracing is
+ * saved). {@code FreshJvmLowering} measures the disk tier across processes.
  *
  * <p>Run from the repository root (it reads {@code examples/models/llama-70b-shaped.json}).
  */
@@ -54,6 +56,7 @@ public class LoweringCacheBenchmark {
     private List<Graph> pieces;
     private Dispatcher dispatcher;
     private PassManager warm;
+    private PassManager warmReplacementsOnly;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -61,6 +64,8 @@ public class LoweringCacheBenchmark {
         dispatcher = withPriority(priority);
         warm = manager(dispatcher, ReplacementCaches.builder().noDisk().build());
         lowerAll(warm, pieces);
+        warmReplacementsOnly = manager(dispatcher, ReplacementCaches.builder().noDisk().cacheLoweredGraphs(false).build());
+        lowerAll(warmReplacementsOnly, pieces);
     }
 
     /** A dispatcher with the cpu provider first in priority. */
@@ -92,16 +97,25 @@ public class LoweringCacheBenchmark {
         return lowerAll(manager(dispatcher, ReplacementCache.disabled()), pieces);
     }
 
-    /** A new, empty memory cache for each whole-model lowering: 4 traces, the rest hits. */
+    /**
+     * A new, empty memory cache for each whole-model lowering: a few traces, the rest replacement hits; every
+     * subgraph is a lowered-graph miss (the 81 subgraphs differ at least in their weights' names).
+     */
     @Benchmark
     public int coldCache() {
         return lowerAll(manager(dispatcher, ReplacementCaches.builder().noDisk().build()), pieces);
     }
 
-    /** Every IR node a memory hit. */
+    /** Every subgraph a memory hit. */
     @Benchmark
     public int warmMemory() {
         return lowerAll(warm, pieces);
+    }
+
+    /** Every subgraph lowered by the passes, every IR node's replacement a memory hit. */
+    @Benchmark
+    public int warmMemoryReplacementsOnly() {
+        return lowerAll(warmReplacementsOnly, pieces);
     }
 
     /** A fresh disk folder for the fresh-JVM benchmark, filled by lowering once in another process. */

@@ -103,6 +103,13 @@ public final class ArgSignature {
         if (d.isConstant()) {
             return;
         }
+        if (d.isSymbol()) {
+            String s = d.symbolName();
+            if (!rename.containsKey(s)) {
+                rename.put(s, "s" + rename.size());
+            }
+            return;
+        }
         for (String s : d.symbols()) {
             rename.computeIfAbsent(s, k -> "s" + rename.size());
         }

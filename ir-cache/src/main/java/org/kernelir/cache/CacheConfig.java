@@ -31,17 +31,20 @@ public final class CacheConfig {
     private final long maximumNodes;
     private final Optional<Path> diskDirectory;
     private final long maximumDiskBytes;
+    private final boolean cacheLoweredGraphs;
 
-    private CacheConfig(long maximumNodes, Optional<Path> diskDirectory, long maximumDiskBytes) {
+    private CacheConfig(long maximumNodes, Optional<Path> diskDirectory, long maximumDiskBytes,
+            boolean cacheLoweredGraphs) {
         this.maximumNodes = maximumNodes;
         this.diskDirectory = diskDirectory;
         this.maximumDiskBytes = maximumDiskBytes;
+        this.cacheLoweredGraphs = cacheLoweredGraphs;
     }
 
     /** The defaults: {@value #DEFAULT_MAXIMUM_NODES} nodes in memory, the default disk directory and bound. */
     static CacheConfig defaults() {
         return new CacheConfig(DEFAULT_MAXIMUM_NODES, Optional.of(ReplacementCaches.defaultDiskDirectory()),
-                DEFAULT_MAXIMUM_DISK_BYTES);
+                DEFAULT_MAXIMUM_DISK_BYTES, true);
     }
 
     /**
@@ -58,11 +61,11 @@ public final class CacheConfig {
         if (nodes < 0) {
             throw new IllegalArgumentException("maximumNodes must be at least 0, got " + nodes);
         }
-        return new CacheConfig(nodes, diskDirectory, maximumDiskBytes);
+        return new CacheConfig(nodes, diskDirectory, maximumDiskBytes, cacheLoweredGraphs);
     }
 
     /**
-     * Keeps traced graphs on disk under {@code directory}, in its subfolder {@code replacements-v1}, so that
+     * Keeps traced replacements and lowered graphs on disk under {@code directory}, in its subfolder {@code replacements-v2}, so that
      * a new process (or another process sharing the folder) does not trace them again. The folder is created when
      * needed; if it cannot be, the cache logs a warning and works in memory only.
      *
@@ -72,7 +75,7 @@ public final class CacheConfig {
      */
     public CacheConfig diskDirectory(Path directory) {
         Objects.requireNonNull(directory, "directory");
-        return new CacheConfig(maximumNodes, Optional.of(directory), maximumDiskBytes);
+        return new CacheConfig(maximumNodes, Optional.of(directory), maximumDiskBytes, cacheLoweredGraphs);
     }
 
     /**
@@ -81,7 +84,7 @@ public final class CacheConfig {
      * @return a configuration like this one without a disk tier
      */
     public CacheConfig noDisk() {
-        return new CacheConfig(maximumNodes, Optional.empty(), maximumDiskBytes);
+        return new CacheConfig(maximumNodes, Optional.empty(), maximumDiskBytes, cacheLoweredGraphs);
     }
 
     /**
@@ -97,7 +100,24 @@ public final class CacheConfig {
         if (bytes <= 0) {
             throw new IllegalArgumentException("maximumDiskBytes must be positive, got " + bytes);
         }
-        return new CacheConfig(maximumNodes, diskDirectory, bytes);
+        return new CacheConfig(maximumNodes, diskDirectory, bytes, cacheLoweredGraphs);
+    }
+
+    /**
+     * Whether whole lowered graphs are cached as well as replacements (the default). With it, lowering a graph
+     * that was lowered before by an identical pipeline (same passes, priority, providers and options) is one
+     * lookup; without it, every lowering runs the passes and only the traces of implementations are cached.
+     *
+     * @param enabled whether to cache lowered graphs
+     * @return a configuration like this one with the new setting
+     */
+    public CacheConfig cacheLoweredGraphs(boolean enabled) {
+        return new CacheConfig(maximumNodes, diskDirectory, maximumDiskBytes, enabled);
+    }
+
+    /** Whether whole lowered graphs are cached; see {@link #cacheLoweredGraphs(boolean)}. */
+    public boolean cacheLoweredGraphs() {
+        return cacheLoweredGraphs;
     }
 
     /** The memory tier's bound, in graph nodes. */
@@ -128,6 +148,7 @@ public final class CacheConfig {
     @Override
     public String toString() {
         return "CacheConfig[maximumNodes=" + maximumNodes + ", disk="
-                + diskDirectory.map(d -> d + " (max " + maximumDiskBytes + " bytes)").orElse("none") + "]";
+                + diskDirectory.map(d -> d + " (max " + maximumDiskBytes + " bytes)").orElse("none")
+                + ", loweredGraphs=" + cacheLoweredGraphs + "]";
     }
 }

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,9 +16,12 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.zip.CRC32C;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.GraphJson;
 import org.slf4j.Logger;
@@ -32,11 +33,16 @@ import org.slf4j.LoggerFactory;
  * <p>An entry is {@code <key hash>.kir}, in UTF-8:
  *
  * <pre>
- * kernel-ir-replacement 1
+ * kernel-ir-replacement 2
  * &lt;the key's text(), several lines&gt;
- * &lt;GraphJson.write(graph)&gt;
- * sha256 &lt;64 hex digits: the SHA-256 of everything above&gt;
+ * &lt;the payload: GraphJson.write(graph) for a replacement; the pipeline's notes and graph for a lowered graph&gt;
+ * crc32c &lt;8 hex digits: the CRC-32C of everything above&gt;
  * </pre>
+ *
+ * <p>The checksum guards against torn and corrupted files; what proves that an entry belongs to a key is its stored
+ * key text (and, for lowered graphs, the stored input graph), compared exactly. CRC-32C rather than a
+ * cryptographic digest, because a process that has just started reads many entries before its JIT compiler has
+ * warmed up, and CRC-32C runs on a CPU instruction even then (SHA-256 took 30 times longer there).
  *
  * <p>Writers write a temporary file and rename it over the entry, so readers see a whole old entry or a whole new
  * one; no locks. A reader trusts an entry only when its checksum and its stored key text both match; anything
@@ -48,12 +54,12 @@ final class DiskTier {
     private static final Logger log = LoggerFactory.getLogger(DiskTier.class);
 
     /** The subfolder of the configured directory; a new file format gets a new folder. */
-    static final String FOLDER_NAME = "replacements-v1";
+    static final String FOLDER_NAME = "replacements-v2";
     static final String SUFFIX = ".kir";
     private static final String TEMP_PREFIX = ".tmp-";
-    private static final byte[] HEADER = "kernel-ir-replacement 1\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] TRAILER_TAG = "sha256 ".getBytes(StandardCharsets.US_ASCII);
-    private static final int TRAILER_LENGTH = TRAILER_TAG.length + 64 + 1;
+    private static final byte[] HEADER = "kernel-ir-replacement 2\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRAILER_TAG = "crc32c ".getBytes(StandardCharsets.US_ASCII);
+    private static final int TRAILER_LENGTH = TRAILER_TAG.length + 8 + 1;
     /** Other processes grow the folder too; a periodic rescan notices that without a scan per write. */
     private static final int RESCAN_EVERY_WRITES = 64;
     /** A temporary file this old was left by a writer that died; live writers rename theirs within moments. */
@@ -82,12 +88,24 @@ final class DiskTier {
         return errors.sum();
     }
 
-    Path fileFor(ReplacementKey key) {
+    Path fileFor(CacheKey key) {
         return folder.resolve(key.hash() + SUFFIX);
     }
 
     /** The graph stored for {@code key}, or {@code null} when there is none or it cannot be trusted. */
     Graph read(ReplacementKey key) {
+        return read(key, DiskTier::jsonGraph);
+    }
+
+    private static Graph jsonGraph(byte[] payload) {
+        return GraphJson.read(new String(payload, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The entry stored for {@code key}, parsed by {@code parse}, or {@code null} when there is none or it cannot be
+     * trusted (a {@code parse} that throws marks the entry unreadable: it is discarded like a corrupt one).
+     */
+    <T> T read(CacheKey key, Function<byte[], T> parse) {
         Path file = fileFor(key);
         byte[] bytes;
         try {
@@ -103,23 +121,36 @@ final class DiskTier {
             }
             return null;
         }
-        Graph graph;
+        T value;
         try {
-            graph = decode(bytes, key.text());
+            value = parse(decode(bytes, key.text()), parse);
         } catch (BadEntry e) {
             discard(file, e.getMessage());
             return null;
         }
         touch(file);
-        return graph;
+        return value;
+    }
+
+    private static <T> T parse(byte[] payload, Function<byte[], T> parse) throws BadEntry {
+        try {
+            return Objects.requireNonNull(parse.apply(payload), "nothing parsed");
+        } catch (RuntimeException e) {
+            throw new BadEntry("unreadable content: " + e.getMessage());
+        }
     }
 
     /** Stores {@code graph} for {@code key}. Never throws: a failed write is logged and forgotten. */
     void write(ReplacementKey key, Graph graph) {
+        write(key, GraphJson.write(graph).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Stores {@code payload} for {@code key}. Never throws: a failed write is logged and forgotten. */
+    void write(CacheKey key, byte[] payload) {
         Path file = fileFor(key);
         Path tmp = null;
         try {
-            byte[] entry = encode(key, graph);
+            byte[] entry = encode(key, payload);
             Files.createDirectories(folder);
             tmp = Files.createTempFile(folder, TEMP_PREFIX, ".part");
             Files.write(tmp, entry);
@@ -131,10 +162,10 @@ final class DiskTier {
             errors.increment();
             // A full or read-only disk would fail every write: say so once, loudly, then quietly.
             if (warnedWriteFailure.compareAndSet(false, true)) {
-                log.warn("Cannot write replacement cache entry {}: {}. Replacements stay cached in memory; further"
+                log.warn("Cannot write cache entry {}: {}. Entries stay cached in memory; further"
                         + " write failures are logged at debug level.", file, e.toString());
             } else {
-                log.debug("Cannot write replacement cache entry {}", file, e);
+                log.debug("Cannot write cache entry {}", file, e);
             }
         } finally {
             if (tmp != null) {
@@ -154,38 +185,50 @@ final class DiskTier {
     }
 
     static byte[] encode(ReplacementKey key, Graph graph) {
-        byte[] body = concat(HEADER, (key.text() + GraphJson.write(graph)).getBytes(StandardCharsets.UTF_8));
-        String trailer = "sha256 " + sha256(body, body.length) + "\n";
+        return encode(key, GraphJson.write(graph).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] encode(CacheKey key, byte[] payload) {
+        byte[] keyText = key.text().getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[HEADER.length + keyText.length + payload.length];
+        System.arraycopy(HEADER, 0, body, 0, HEADER.length);
+        System.arraycopy(keyText, 0, body, HEADER.length, keyText.length);
+        System.arraycopy(payload, 0, body, HEADER.length + keyText.length, payload.length);
+        String trailer = "crc32c " + checksum(body, body.length) + "\n";
         return concat(body, trailer.getBytes(StandardCharsets.US_ASCII));
     }
 
-    static Graph decode(byte[] bytes, String keyText) throws BadEntry {
+    /** The graph of a replacement entry's bytes, checked as {@link #decode} does. */
+    static Graph decodeGraph(byte[] bytes, String keyText) throws BadEntry {
+        return parse(decode(bytes, keyText), DiskTier::jsonGraph);
+    }
+
+    /** The payload of an entry's bytes, after checking its header, checksum and stored key text. */
+    static byte[] decode(byte[] bytes, String keyText) throws BadEntry {
         if (!startsWith(bytes, HEADER)) {
-            throw new BadEntry(startsWith(HEADER, bytes) ? "truncated" : "not a kernel-ir-replacement 1 entry");
+            throw new BadEntry(startsWith(HEADER, bytes) ? "truncated" : "not a kernel-ir-replacement 2 entry");
         }
         int bodyEnd = bytes.length - TRAILER_LENGTH;
         if (bodyEnd < HEADER.length || !hasTrailer(bytes, bodyEnd)) {
             throw new BadEntry("truncated");
         }
-        String stored = new String(bytes, bodyEnd + TRAILER_TAG.length, 64, StandardCharsets.US_ASCII);
-        if (!stored.equals(sha256(bytes, bodyEnd))) {
+        String stored = new String(bytes, bodyEnd + TRAILER_TAG.length, 8, StandardCharsets.US_ASCII);
+        if (!stored.equals(checksum(bytes, bodyEnd))) {
             throw new BadEntry("checksum mismatch");
         }
-        String body = new String(bytes, HEADER.length, bodyEnd - HEADER.length, StandardCharsets.UTF_8);
-        // The file name is only a hash: the stored key text is what proves the entry is this key's.
-        if (!body.startsWith(keyText) || !body.startsWith("{", keyText.length())) {
+        // The file name is only a hash: the stored key text is what proves the entry is this key's. Key texts
+        // are whole lines with a fixed structure, so one cannot end inside another.
+        byte[] key = keyText.getBytes(StandardCharsets.UTF_8);
+        int payloadStart = HEADER.length + key.length;
+        if (payloadStart > bodyEnd || !Arrays.equals(bytes, HEADER.length, payloadStart, key, 0, key.length)) {
             throw new BadEntry("key mismatch: it was stored for another key (a hash collision or a misplaced file)");
         }
-        try {
-            return GraphJson.read(body.substring(keyText.length()));
-        } catch (RuntimeException e) {
-            throw new BadEntry("unreadable graph: " + e.getMessage());
-        }
+        return Arrays.copyOfRange(bytes, payloadStart, bodyEnd);
     }
 
     private void discard(Path file, String problem) {
         errors.increment();
-        log.warn("Discarding replacement cache entry {}: {}. It is deleted, and the replacement is traced again.",
+        log.warn("Discarding cache entry {}: {}. It is deleted, and its graph is traced or lowered again.",
                 file, problem);
         deleteQuietly(file);
     }
@@ -227,7 +270,7 @@ final class DiskTier {
                     total -= e.size();
                     deleted++;
                 }
-                log.debug("Evicted {} replacement cache entries from {} ({} -> {} bytes, bound {})", deleted, folder,
+                log.debug("Evicted {} cache entries from {} ({} -> {} bytes, bound {})", deleted, folder,
                         before, total, maxBytes);
             }
             approxBytes.set(total);
@@ -291,14 +334,11 @@ final class DiskTier {
         return out;
     }
 
-    private static String sha256(byte[] bytes, int length) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(bytes, 0, length);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
+    /** The CRC-32C of {@code bytes[0, length)}, as 8 lower-case hex digits. */
+    static String checksum(byte[] bytes, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, length);
+        return HexFormat.of().toHexDigits((int) crc.getValue());
     }
 
     private record Entry(Path file, long size, FileTime lastUsed) {

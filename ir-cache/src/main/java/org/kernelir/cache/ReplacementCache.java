@@ -20,6 +20,32 @@ public interface ReplacementCache {
      */
     Graph getOrTrace(ReplacementKey key, Supplier<Graph> trace);
 
+    /**
+     * The lowered graph for {@code key}: from a tier that has it, else made by {@code lower} (once for concurrent
+     * callers of one key) and kept. A pipeline calls this around its whole run, so that lowering a graph it has
+     * lowered before, in this process or (with a disk tier) in an earlier one, costs a lookup.
+     *
+     * <p>{@code lower} returns {@code null} for a result that must not be kept (for example one where a provider
+     * failed, which the next run should try again); this method then returns {@code null} too, and the caller
+     * uses the result it made. The default implementation keeps nothing: it returns what {@code lower} returns.
+     *
+     * @param key   the pipeline's identity and the input graph
+     * @param lower runs the pipeline; runs in the calling thread
+     * @return the cached or new entry, or {@code null} when the caller must use its own result
+     * @throws RuntimeException whatever {@code lower} throws (then nothing is kept)
+     */
+    default LoweredGraph getOrLower(LoweredGraphKey key, Supplier<LoweredGraph> lower) {
+        return lower.get();
+    }
+
+    /**
+     * Whether {@link #getOrLower} keeps anything; a pipeline skips building keys and notes when it does not.
+     * The default is {@code false}.
+     */
+    default boolean cachesLoweredGraphs() {
+        return false;
+    }
+
     /** Counters since creation. */
     CacheStats stats();
 

@@ -1,10 +1,8 @@
 package org.kernelir.cache;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import org.kernelir.core.op.OpDef;
-import org.kernelir.core.provider.Fingerprints;
 import org.kernelir.core.provider.ProviderIdentity;
 
 /**
@@ -20,7 +18,7 @@ import org.kernelir.core.provider.ProviderIdentity;
  * @param formatVersion the graph format version the entry was written with
  */
 public record ReplacementKey(String op, String overload, ProviderIdentity provider, ArgSignature signature,
-        int formatVersion) {
+        int formatVersion) implements CacheKey {
 
     /** The graph format version of this kernel-ir. */
     public static final int FORMAT_VERSION = 1;
@@ -39,13 +37,14 @@ public record ReplacementKey(String op, String overload, ProviderIdentity provid
     }
 
     /** The whole key as canonical text; equal keys have equal text. */
+    @Override
     public String text() {
-        return "kernel-ir replacement\nformat " + formatVersion + "\nop " + op + "." + overload + "\nprovider "
-                + provider.key() + "\nargs " + signature.text() + "\n";
+        return "kernel-ir replacement\nformat " + formatVersion + "\ncode " + KernelIrCode.identity() + "\nop " + op
+                + "." + overload + "\nprovider " + provider.key() + "\nargs " + signature.text() + "\n";
     }
 
-    /** SHA-256 (hex) of {@link #text()}: the disk tier's file name. */
-    public String hash() {
-        return Fingerprints.sha256Bytes(text().getBytes(StandardCharsets.UTF_8));
+    @Override
+    public String describe() {
+        return op + "." + overload + " by " + provider.name();
     }
 }

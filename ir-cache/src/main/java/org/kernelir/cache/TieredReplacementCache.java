@@ -22,9 +22,12 @@ import org.slf4j.LoggerFactory;
  * trace it once: the first caller traces in its own thread while the others wait for its graph (and count as
  * hits). A trace that throws leaves nothing cached, and every caller waiting on it gets its exception.
  *
+ * <p>{@link #getOrLower} does the same for whole lowered graphs ({@link LoweredGraphKey}): a pipeline that has
+ * lowered an equal graph before, with the same identity, gets its result back without running a pass.
+ *
  * <p>The memory tier is bounded by the total node count of its graphs ({@link CacheConfig#maximumNodes(long)}).
- * Its keys are {@link ReplacementKey}s, which hold only strings and records, never a provider's classes, so the
- * cache never keeps an unloaded plugin's class loader alive.
+ * Its keys hold only strings, records, UUIDs and graphs, never a provider's classes, so the cache never keeps an
+ * unloaded plugin's class loader alive.
  *
  * <p>The disk tier ({@link CacheConfig#diskDirectory(Path)}) may be shared by several processes. An entry is used
  * only when its checksum and stored key match; a corrupt or mismatching entry is deleted with a warning that names
@@ -38,7 +41,7 @@ public final class TieredReplacementCache implements ReplacementCache {
     private static final Logger log = LoggerFactory.getLogger(TieredReplacementCache.class);
 
     private final CacheConfig config;
-    private final AsyncCache<ReplacementKey, Graph> memory;
+    private final AsyncCache<CacheKey, Object> memory;
     private final DiskTier disk;
 
     private final LongAdder hits = new LongAdder();
@@ -47,21 +50,33 @@ public final class TieredReplacementCache implements ReplacementCache {
     private final LongAdder traces = new LongAdder();
     private final LongAdder traceNanos = new LongAdder();
     private final LongAdder evictions = new LongAdder();
+    private final LongAdder graphHits = new LongAdder();
+    private final LongAdder graphMisses = new LongAdder();
 
     TieredReplacementCache(CacheConfig config) {
         this.config = config;
         // An AsyncCache holds a future per key, so a trace runs outside Caffeine's map locks: a slow trace blocks
-        // only the callers of its own key, and a trace may itself use this cache.
+        // only the callers of its own key, and a trace may itself use this cache (a pipeline run inside
+        // getOrLower looks up replacements).
         this.memory = Caffeine.newBuilder()
                 .maximumWeight(config.maximumNodes())
-                .weigher((ReplacementKey k, Graph g) -> g.nodes().size())
-                .evictionListener((k, g, cause) -> {
+                .weigher((CacheKey k, Object v) -> weight(k, v))
+                .evictionListener((k, v, cause) -> {
                     if (cause.wasEvicted()) {
                         evictions.increment();
                     }
                 })
                 .buildAsync();
         this.disk = config.diskDirectory().map(d -> new DiskTier(d, config.maximumDiskBytes())).orElse(null);
+    }
+
+    /** Nodes held: the graph of a replacement; the input and the result of a lowered graph. */
+    private static int weight(CacheKey key, Object value) {
+        return switch (value) {
+            case Graph g -> g.nodes().size();
+            case LoweredGraph lg -> lg.graph().nodes().size() + ((LoweredGraphKey) key).graph().nodes().size();
+            default -> 1;
+        };
     }
 
     /**
@@ -76,18 +91,49 @@ public final class TieredReplacementCache implements ReplacementCache {
      */
     @Override
     public Graph getOrTrace(ReplacementKey key, Supplier<Graph> trace) {
-        Objects.requireNonNull(key, "key");
         Objects.requireNonNull(trace, "trace");
-        CompletableFuture<Graph> mine = new CompletableFuture<>();
-        CompletableFuture<Graph> present = memory.get(key, (k, executor) -> mine);
+        return (Graph) lookup(key, () -> loadReplacement(key, trace), hits);
+    }
+
+    /**
+     * The lowered graph for {@code key}: from memory, else from disk, else made by {@code lower} (once, however
+     * many threads ask at the same time) and kept in memory and on disk, unless the configuration turns lowered
+     * graphs off ({@link CacheConfig#cacheLoweredGraphs(boolean)}).
+     *
+     * @return the entry, or {@code null} when {@code lower} returned {@code null} (a result not to keep)
+     */
+    @Override
+    public LoweredGraph getOrLower(LoweredGraphKey key, Supplier<LoweredGraph> lower) {
+        Objects.requireNonNull(lower, "lower");
+        if (!config.cacheLoweredGraphs()) {
+            return lower.get();
+        }
+        LoweredGraph entry = (LoweredGraph) lookup(key, () -> loadLowered(key, lower), graphHits);
+        // A result its pipeline would not keep is not shared with concurrent callers either: each lowers anew.
+        return entry != null ? entry : lower.get();
+    }
+
+    @Override
+    public boolean cachesLoweredGraphs() {
+        return config.cacheLoweredGraphs();
+    }
+
+    /** Memory, else {@code load}; concurrent callers of a missing key wait for the first one's load. */
+    private Object lookup(CacheKey key, Supplier<Object> load, LongAdder hitCounter) {
+        Objects.requireNonNull(key, "key");
+        CompletableFuture<Object> mine = new CompletableFuture<>();
+        CompletableFuture<Object> present = memory.get(key, (k, executor) -> mine);
         if (present != mine) {
-            hits.increment();
+            hitCounter.increment();
             return await(present);
         }
         try {
-            Graph graph = load(key, trace);
-            mine.complete(graph);
-            return graph;
+            Object value = load.get();
+            if (value == null) {
+                memory.asMap().remove(key, mine);
+            }
+            mine.complete(value);
+            return value;
         } catch (RuntimeException | Error e) {
             // Caffeine drops a failed future; removing it here as well makes "nothing cached" not depend on that.
             memory.asMap().remove(key, mine);
@@ -96,12 +142,12 @@ public final class TieredReplacementCache implements ReplacementCache {
         }
     }
 
-    private Graph load(ReplacementKey key, Supplier<Graph> trace) {
+    private Graph loadReplacement(ReplacementKey key, Supplier<Graph> trace) {
         if (disk != null) {
             Graph graph = disk.read(key);
             if (graph != null) {
                 diskHits.increment();
-                log.debug("Replacement of {}.{} by {} read from disk", key.op(), key.overload(), key.provider().name());
+                log.debug("Replacement of {} read from disk", key.describe());
                 return graph;
             }
         }
@@ -118,20 +164,37 @@ public final class TieredReplacementCache implements ReplacementCache {
             throw new NullPointerException("the trace of " + key.op() + "." + key.overload() + " by provider "
                     + key.provider().describe() + " returned no graph");
         }
-        log.atDebug().setMessage("Traced {}.{} by {} for {}: {} nodes in {} us").addArgument(key::op)
-                .addArgument(key::overload).addArgument(() -> key.provider().name()).addArgument(key::signature)
-                .addArgument(() -> graph.nodes().size()).addArgument(() -> (System.nanoTime() - start) / 1000).log();
+        log.atDebug().setMessage("Traced {} for {}: {} nodes in {} us").addArgument(key::describe)
+                .addArgument(key::signature).addArgument(() -> graph.nodes().size())
+                .addArgument(() -> (System.nanoTime() - start) / 1000).log();
         if (disk != null) {
             disk.write(key, graph);
         }
         return graph;
     }
 
-    private static Graph await(CompletableFuture<Graph> future) {
+    private LoweredGraph loadLowered(LoweredGraphKey key, Supplier<LoweredGraph> lower) {
+        if (disk != null) {
+            LoweredGraph found = disk.read(key, payload -> LoweredGraphs.decode(key, payload));
+            if (found != null) {
+                graphHits.increment();
+                log.debug("Lowered {} read from disk", key.describe());
+                return found;
+            }
+        }
+        graphMisses.increment();
+        LoweredGraph made = lower.get();
+        if (made != null && disk != null) {
+            disk.write(key, LoweredGraphs.encode(key, made));
+        }
+        return made;
+    }
+
+    private static Object await(CompletableFuture<Object> future) {
         try {
             return future.join();
         } catch (CompletionException e) {
-            // Another caller's trace failed: rethrow what it threw, as that caller did.
+            // Another caller's load failed: rethrow what it threw, as that caller did.
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
@@ -151,20 +214,24 @@ public final class TieredReplacementCache implements ReplacementCache {
     @Override
     public CacheStats stats() {
         return new CacheStats(hits.sum(), diskHits.sum(), misses.sum(), traces.sum(), traceNanos.sum(),
-                evictions.sum(), disk == null ? 0 : disk.errors());
+                evictions.sum(), disk == null ? 0 : disk.errors(), graphHits.sum(), graphMisses.sum());
     }
 
     /**
-     * Drops from memory every entry whose key's provider is called {@code providerName}, for example when its
-     * plugin is unloaded. Disk entries stay: a changed plugin has a new fingerprint, hence new keys, so its old
-     * entries are never read again and age out under the disk bound.
+     * Drops from memory every replacement whose key's provider is called {@code providerName}, and every lowered
+     * graph (any of them may use that provider), for example when its plugin is unloaded. Disk entries stay: a
+     * changed plugin has a new fingerprint, hence new keys and a new pipeline identity, so its old entries are never
+     * read again and age out under the disk bound.
      *
      * @param providerName the provider's name, as in {@code ProviderIdentity.name()}
      */
     @Override
     public void invalidateProvider(String providerName) {
         Objects.requireNonNull(providerName, "providerName");
-        memory.synchronous().asMap().keySet().removeIf(k -> k.provider().name().equals(providerName));
+        memory.synchronous().asMap().keySet().removeIf(k -> switch (k) {
+            case ReplacementKey r -> r.provider().name().equals(providerName);
+            case LoweredGraphKey g -> true;
+        });
     }
 
     /** Drops every entry from memory and deletes every entry on disk. Counters are kept. */
@@ -177,7 +244,7 @@ public final class TieredReplacementCache implements ReplacementCache {
     }
 
     /**
-     * The folder holding the disk tier's entries ({@code <disk directory>/replacements-v1}).
+     * The folder holding the disk tier's entries ({@code <disk directory>/replacements-v2}).
      *
      * @return the folder, or empty when this cache has no disk tier
      */

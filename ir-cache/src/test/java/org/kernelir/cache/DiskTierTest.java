@@ -55,8 +55,8 @@ class DiskTierTest {
         ReplacementKey k = key(CPU, 4096);
         Graph traced = cache().getOrTrace(k, () -> trace(k));
         String text = Files.readString(entry(k));
-        assertTrue(text.startsWith("kernel-ir-replacement 1\n" + k.text() + "{"), text);
-        assertTrue(text.matches("(?s).*\nsha256 [0-9a-f]{64}\n"), text);
+        assertTrue(text.startsWith("kernel-ir-replacement 2\n" + k.text() + "{"), text);
+        assertTrue(text.matches("(?s).*\ncrc32c [0-9a-f]{8}\n"), text);
 
         TieredReplacementCache fresh = cache();
         Graph fromDisk = fresh.getOrTrace(k, () -> {
@@ -98,18 +98,18 @@ class DiskTierTest {
     void aGarbageFileIsDiscardedAndTracedAgain() throws IOException {
         byte[] garbage = new byte[3000];
         new Random(42).nextBytes(garbage);
-        assertDiscarded(bytes -> garbage, "not a kernel-ir-replacement 1 entry");
+        assertDiscarded(bytes -> garbage, "not a kernel-ir-replacement 2 entry");
     }
 
     @Test
     void anEntryWithAnUnreadableGraphIsDiscardedAndTracedAgain() throws IOException {
         ReplacementKey k = key(CPU, 4096);
-        byte[] body = ("kernel-ir-replacement 1\n" + k.text() + "{\"format\": \"kernel-ir.graph\", \"oops\n")
+        byte[] body = ("kernel-ir-replacement 2\n" + k.text() + "{\"format\": \"kernel-ir.graph\", \"oops\n")
                 .getBytes(StandardCharsets.UTF_8);
-        String trailer = "sha256 " + org.kernelir.core.provider.Fingerprints.sha256Bytes(body) + "\n";
+        String trailer = "crc32c " + DiskTier.checksum(body, body.length) + "\n";
         byte[] entry = Arrays.copyOf(body, body.length + trailer.length());
         System.arraycopy(trailer.getBytes(StandardCharsets.US_ASCII), 0, entry, body.length, trailer.length());
-        assertDiscarded(bytes -> entry, "unreadable graph: ");
+        assertDiscarded(bytes -> entry, "unreadable content: ");
     }
 
     /** Writes the entry of a key, spoils it with {@code spoil}, and checks that a new cache discards it. */
@@ -184,7 +184,7 @@ class DiskTierTest {
                     for (int i = 0; i < keys.size(); i++) {
                         try {
                             byte[] bytes = Files.readAllBytes(entry(keys.get(i)));
-                            if (!expected.get(i).equals(DiskTier.decode(bytes, keys.get(i).text()))) {
+                            if (!expected.get(i).equals(DiskTier.decodeGraph(bytes, keys.get(i).text()))) {
                                 problems.add("entry " + i + " holds another graph");
                             }
                             filesRead.incrementAndGet();
@@ -274,7 +274,7 @@ class DiskTierTest {
                 assertEquals(trace(k), cache.getOrTrace(k, () -> trace(k)));
             }
             assertEquals(1, warnings.messages().size(), warnings.messages().toString());
-            assertTrue(warnings.messages().getFirst().contains("Cannot write replacement cache entry"));
+            assertTrue(warnings.messages().getFirst().contains("Cannot write cache entry"));
         }
         assertEquals(3, cache.stats().traces());
         assertEquals(3, cache.stats().diskErrors());

@@ -27,12 +27,15 @@ class CacheCommandTest {
         String cache = dir.resolve("cache").toString();
         JsonNode empty = kir.run("cache", "stats", "--cache-dir", cache, "--json").json();
         assertEquals(0, empty.get("entries").asInt());
-        assertEquals(dir.resolve("cache").resolve("replacements-v1").toString(), empty.get("dir").asText());
+        assertEquals(dir.resolve("cache").resolve("replacements-v2").toString(), empty.get("dir").asText());
 
         JsonNode lowered = kir.run("lower", "--example", "tiny", "--cache-dir", cache, "--json").json();
         int traces = lowered.get("cache").get("traces").asInt();
         JsonNode full = kir.run("cache", "stats", "--cache-dir", cache, "--json").json();
-        assertEquals(traces, full.get("entries").asInt(), "one entry per traced replacement");
+        assertEquals(traces, full.get("replacements").asInt(), "one entry per traced replacement");
+        assertEquals(1, full.get("lowered_graphs").asInt(), "one entry for the lowered graph");
+        traces += 1;
+        assertEquals(traces, full.get("entries").asInt());
         assertTrue(full.get("bytes").asLong() > 0);
 
         KirRunner.Result text = kir.run("cache", "stats", "--cache-dir", cache);

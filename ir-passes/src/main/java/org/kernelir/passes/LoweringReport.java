@@ -100,14 +100,10 @@ public record LoweringReport(Map<String, Selection> nodes, List<Failure> failed,
         Map<String, Double> timings = new LinkedHashMap<>();
         passTimings.forEach(t -> timings.merge(t.pass(), t.millis(), Double::sum));
         other.passTimings.forEach(t -> timings.merge(t.pass(), t.millis(), Double::sum));
-        CacheStats a = cacheStats;
-        CacheStats b = other.cacheStats;
         return new LoweringReport(n, concat(failed, other.failed), concat(skipped, other.skipped),
                 concat(donated, other.donated),
                 timings.entrySet().stream().map(e -> new PassTiming(e.getKey(), e.getValue())).toList(),
-                new CacheStats(a.hits() + b.hits(), a.diskHits() + b.diskHits(), a.misses() + b.misses(),
-                        a.traces() + b.traces(), a.traceNanos() + b.traceNanos(), a.evictions() + b.evictions(),
-                        a.diskErrors() + b.diskErrors()),
+                cacheStats.plus(other.cacheStats),
                 totalMillis + other.totalMillis);
     }
 
@@ -139,7 +135,8 @@ public record LoweringReport(Map<String, Selection> nodes, List<Failure> failed,
         }
         sb.append("\ncache: ").append(cacheStats.hits()).append(" hits, ").append(cacheStats.diskHits())
                 .append(" disk hits, ").append(cacheStats.misses()).append(" misses, ").append(cacheStats.traces())
-                .append(" traces");
+                .append(" traces; lowered graphs: ").append(cacheStats.graphHits()).append(" hits, ")
+                .append(cacheStats.graphMisses()).append(" misses");
         sb.append("\ntotal: ").append(ms(totalMillis)).append(" ms");
         return sb.toString();
     }

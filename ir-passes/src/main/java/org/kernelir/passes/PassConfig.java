@@ -29,8 +29,10 @@ public final class PassConfig {
     private final ReplacementCache cache;
     private final boolean strict;
     private final Set<String> donatedInputs;
+    private final boolean extraKernels;
 
     private PassConfig(Builder b) {
+        this.extraKernels = !b.extraKernels.isEmpty();
         this.dispatcher = b.dispatcher;
         this.cache = b.cache;
         this.strict = b.strict;
@@ -83,6 +85,14 @@ public final class PassConfig {
      */
     public Set<String> donatedInputs() {
         return donatedInputs;
+    }
+
+    /**
+     * Whether whole lowered graphs may be taken from and kept in the cache: when the cache keeps them, and no extra
+     * catalog was given (an extra catalog is code whose meaning a cache key cannot capture).
+     */
+    boolean cachesLoweredGraphs() {
+        return !extraKernels && cache.cachesLoweredGraphs();
     }
 
     /** Builds a {@link PassConfig}; every setter checks its argument at once. */

@@ -6,6 +6,10 @@ import java.util.Objects;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.kernelir.cache.CacheStats;
+import org.kernelir.cache.KernelIrCode;
+import org.kernelir.cache.LoweredGraph;
+import org.kernelir.cache.LoweredGraphKey;
+import org.kernelir.cache.ReplacementCache;
 import org.kernelir.core.graph.Graph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +30,15 @@ public final class PassManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(PassManager.class);
 
+    /** The name of the one timing in the report of a run answered from the cache. */
+    public static final String CACHED_PASS_NAME = "cache";
+
     private final PassConfig config;
     private final List<Pass> passes;
+    private volatile UuidMemo uuidMemo;
+
+    /** kernel-ir's own code, passes included: another build never reads this one's lowered graphs. */
+    private static final String CODE = KernelIrCode.identity(PassManager.class);
 
     /** A manager that runs {@code passes} in order. */
     public PassManager(PassConfig config, List<? extends Pass> passes) {
@@ -60,22 +71,42 @@ public final class PassManager {
     }
 
     /**
-     * A stable identity of this pipeline as it would run now: a name-based UUID over the passes' uuids in order,
+     * A stable identity of this pipeline as it would run now: a name-based UUID over kernel-ir's code
+     * ({@link KernelIrCode}), the passes' uuids in order,
      * the dispatcher's {@link org.kernelir.core.dispatch.Dispatcher#identity() identity} (the priority in force,
-     * and the identity and availability of every provider it names) and the donated graph inputs. It changes when
-     * any of them changes, so an outer compile cache can key lowered graphs on it. Computed on each call, because
+     * and the identity and availability of every provider it names), the donated graph inputs and strict mode.
+     * It changes when any of them changes; the cache keys lowered graphs on it. Computed on each call, because
      * priorities and providers may change between calls.
      */
     public UUID pipelineUuid() {
+        // Everything but the dispatcher's identity is fixed for this manager, and that identity is memoized by the
+        // dispatcher (the same string until a priority or provider changes): reuse the UUID while it is the same.
+        String dispatch = config.dispatcher().identity();
+        UuidMemo memo = uuidMemo;
+        if (memo != null && memo.dispatch() == dispatch) {
+            return memo.uuid();
+        }
         StringBuilder sb = new StringBuilder("kernel-ir pipeline\n");
+        sb.append("code ").append(CODE).append('\n');
         passes.forEach(p -> sb.append("pass ").append(p.uuid()).append('\n'));
-        sb.append("dispatch ").append(config.dispatcher().identity()).append('\n');
+        sb.append("dispatch ").append(dispatch).append('\n');
         sb.append("donated ").append(new TreeSet<>(config.donatedInputs())).append('\n');
-        return UUID.nameUUIDFromBytes(sb.toString().getBytes(StandardCharsets.UTF_8));
+        sb.append("strict ").append(config.strict()).append('\n');
+        UUID uuid = UUID.nameUUIDFromBytes(sb.toString().getBytes(StandardCharsets.UTF_8));
+        uuidMemo = new UuidMemo(dispatch, uuid);
+        return uuid;
+    }
+
+    private record UuidMemo(String dispatch, UUID uuid) {
     }
 
     /**
-     * Runs every pass on {@code graph} in order.
+     * Runs every pass on {@code graph} in order, or, when the configured cache keeps lowered graphs, takes the
+     * result from it if this pipeline, as it is now ({@link #pipelineUuid()}), has lowered an equal graph before.
+     * Only runs in which no provider was skipped are kept (a skipped provider is tried again next time). A result
+     * from the cache has the selections, failures and donated values of the run that made it, a single timing
+     * called {@value #CACHED_PASS_NAME}, and the cache's counters during the lookup; its failures are logged as
+     * a warning, as the lowering pass logs them.
      *
      * @return the final graph and the report of this run; its cache counters are the change of the cache's
      *         counters during the run (approximate when other runs share the cache at the same time)
@@ -83,9 +114,36 @@ public final class PassManager {
      *                       mode); the message names the node
      */
     public LoweringResult run(Graph graph) {
-        PassContext context = new PassContext(config);
-        CacheStats before = config.cache().stats();
+        Objects.requireNonNull(graph, "graph");
+        ReplacementCache cache = config.cache();
         long start = System.nanoTime();
+        CacheStats before = cache.stats();
+        if (!config.cachesLoweredGraphs()) {
+            return runPasses(graph, before, start);
+        }
+        LoweredGraphKey key = new LoweredGraphKey(pipelineUuid(), graph);
+        LoweringResult[] made = new LoweringResult[1];
+        LoweredGraph entry = cache.getOrLower(key, () -> {
+            LoweringResult r = runPasses(graph, before, start);
+            made[0] = r;
+            return r.report().skipped().isEmpty() ? new LoweredGraph(r.graph(), ReportNotes.encode(r.report())) : null;
+        });
+        if (made[0] != null && (entry == null || entry.graph() == made[0].graph())) {
+            return made[0];
+        }
+        double ms = (System.nanoTime() - start) / 1e6;
+        LoweringReport report = ReportNotes.decode(entry.notes(), cache.stats().minus(before), ms);
+        LOG.debug("{}: {} from the cache in {} ms", graph.name(), report.summary(), LoweringReport.ms(ms));
+        if (!report.failed().isEmpty()) {
+            LOG.warn("lowering left {} IR op node{} in graph {} (as when it was first lowered): {}",
+                    report.failed().size(), report.failed().size() == 1 ? "" : "s", graph.name(),
+                    report.failed().stream().map(f -> f.node() + " (" + f.reason() + ")").toList());
+        }
+        return new LoweringResult(entry.graph(), report);
+    }
+
+    private LoweringResult runPasses(Graph graph, CacheStats before, long start) {
+        PassContext context = new PassContext(config);
         Graph g = graph;
         for (Pass pass : passes) {
             long t0 = System.nanoTime();

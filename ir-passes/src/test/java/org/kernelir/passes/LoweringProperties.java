@@ -44,4 +44,50 @@ class LoweringProperties {
         Fixtures.assertClose(Fixtures.run(g, Fixtures.dispatcher("default=native"), inputs),
                 Fixtures.run(result.graph(), dispatcher, inputs), 1e-5, 1e-5);
     }
+
+    /**
+     * Whole lowered graphs from the cache equal lowering without one: cold, from a warm memory tier, and from a warm
+     * disk tier read by a new cache instance (as a new process would), for random shapes, overloads and priorities.
+     */
+    @Property(tries = 25)
+    void loweredGraphsFromEveryTierEqualLoweringWithoutACache(@ForAll @IntRange(min = 1, max = 12) int hiddenUnits,
+            @ForAll boolean maybeInplace, @ForAll boolean symbolicTokens, @ForAll boolean testFirst)
+            throws java.io.IOException {
+        long hidden = 16L * hiddenUnits;
+        long tokens = symbolicTokens ? -1 : 7;
+        Sketch s = new Sketch("norms");
+        Node x = s.input("x", tokens, hidden);
+        Node r = s.input("r", tokens, hidden);
+        Node w = s.input("w", hidden);
+        Node fused = s.ir(IrOps.FUSED_ADD_RMS_NORM, maybeInplace, x, r, w, 1e-6);
+        Node y = s.ir(IrOps.RMS_NORM, false, s.item(fused, 0), w, 1e-6);
+        Graph g = s.output(y, s.item(fused, 1));
+        Dispatcher d = Fixtures.dispatcher(testFirst ? "default=test,native" : "default=native", new TestProvider());
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("kir-lowered-prop");
+        try {
+            Graph expected = PassManager.standard(PassConfig.of(d)).run(g).graph();
+            org.kernelir.cache.TieredReplacementCache cache =
+                    org.kernelir.cache.ReplacementCaches.builder().diskDirectory(dir).build();
+            PassManager cached = PassManager.standard(PassConfig.builder(d).cache(cache).build());
+            assertSame(expected, cached.run(g).graph(), "cold");
+            assertSame(expected, cached.run(g).graph(), "warm memory");
+            PassManager nextProcess = PassManager.standard(PassConfig.builder(d)
+                    .cache(org.kernelir.cache.ReplacementCaches.builder().diskDirectory(dir).build()).build());
+            assertSame(expected, nextProcess.run(g).graph(), "warm disk");
+            if (cache.stats().graphHits() != 1 || cache.stats().graphMisses() != 1) {
+                throw new AssertionError("expected one lowered-graph miss then one hit: " + cache.stats());
+            }
+        } finally {
+            try (var files = java.nio.file.Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void assertSame(Graph expected, Graph actual, String tier) {
+        if (!expected.equals(actual)) {
+            throw new AssertionError(tier + ": the cached lowering differs from lowering without a cache:\n" + expected
+                    + "\n---\n" + actual);
+        }
+    }
 }

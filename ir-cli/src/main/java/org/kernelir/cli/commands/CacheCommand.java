@@ -49,7 +49,7 @@ public final class CacheCommand extends KirCommand {
             return ReplacementCaches.builder().diskDirectory(dir).build();
         }
 
-        /** The entries of the disk tier: each traced replacement is one file there. */
+        /** The entries of the disk tier: each traced replacement and each lowered graph is one file there. */
         static List<Path> entries(Path folder) {
             if (!Files.isDirectory(folder)) {
                 return List.of();
@@ -58,6 +58,16 @@ public final class CacheCommand extends KirCommand {
                 return s.filter(p -> Files.isRegularFile(p) && !p.getFileName().toString().startsWith(".")).toList();
             } catch (IOException e) {
                 throw new CliException("cannot list cache folder " + folder + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Whether an entry holds a lowered graph (its key text, after the header line, says so). */
+        static boolean isLoweredGraph(Path entry) {
+            try (java.io.InputStream in = Files.newInputStream(entry)) {
+                String head = new String(in.readNBytes(64), java.nio.charset.StandardCharsets.UTF_8);
+                return head.contains("\nkernel-ir lowered graph\n");
+            } catch (IOException e) {
+                return false;
             }
         }
 
@@ -95,12 +105,16 @@ public final class CacheCommand extends KirCommand {
             CacheConfig cfg = cache.config();
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("dir", folder.toString());
+            int lowered = (int) files.stream().filter(Sub::isLoweredGraph).count();
             doc.put("entries", files.size());
+            doc.put("replacements", files.size() - lowered);
+            doc.put("lowered_graphs", lowered);
             doc.put("bytes", bytes);
             doc.put("max_bytes", cfg.maximumDiskBytes());
             print(output(), doc, String.format(java.util.Locale.ROOT,
-                    "replacement cache %s%n  %d entries, %.1f KiB of %.0f MiB allowed", folder, files.size(),
-                    bytes / 1024.0, cfg.maximumDiskBytes() / (1024.0 * 1024.0)));
+                    "replacement cache %s%n  %d entries (%d replacements, %d lowered graphs), %.1f KiB of %.0f MiB "
+                            + "allowed", folder, files.size(), files.size() - lowered, lowered, bytes / 1024.0,
+                    cfg.maximumDiskBytes() / (1024.0 * 1024.0)));
             return 0;
         }
     }

@@ -143,6 +143,8 @@ public final class LowerCommand extends KirCommand {
         cache.put("disk_hits", c.diskHits());
         cache.put("trace_ms", round(c.traceNanos() / 1e6));
         cache.put("disk_errors", c.diskErrors());
+        cache.put("graph_hits", c.graphHits());
+        cache.put("graph_misses", c.graphMisses());
         cache.put("dir", ir.cache() instanceof org.kernelir.cache.TieredReplacementCache t
                 ? t.diskFolder().map(Path::toString).orElse(null) : null);
         doc.put("cache", cache);
@@ -180,7 +182,8 @@ public final class LowerCommand extends KirCommand {
         int pw = r.passTimings().stream().mapToInt(t -> t.pass().length()).max().orElse(0);
         r.passTimings().forEach(t -> w.printf(Locale.ROOT, "  %-" + pw + "s  %8.1f ms%n", t.pass(), t.millis()));
         Map<String, Object> c = (Map<String, Object>) doc.get("cache");
-        w.printf(Locale.ROOT, "cache: %d hits, %d disk hits, %d misses, %d traces (%.1f ms tracing)%s%n", c.get("hits"),
+        w.printf(Locale.ROOT, "cache: lowered graphs %d hits, %d misses; replacements %d hits, %d disk hits, %d misses, "
+                + "%d traces (%.1f ms tracing)%s%n", c.get("graph_hits"), c.get("graph_misses"), c.get("hits"),
                 c.get("disk_hits"), c.get("misses"), c.get("traces"), (Double) c.get("trace_ms"),
                 c.get("dir") == null ? ", no disk tier" : ", disk " + c.get("dir"));
         w.printf(Locale.ROOT, "total: %.1f ms%n", r.totalMillis());

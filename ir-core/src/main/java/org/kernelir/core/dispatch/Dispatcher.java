@@ -49,6 +49,7 @@ public final class Dispatcher {
     private final Deque<Scope> scopes = new ArrayDeque<>();
     /** Bumped on every change of priority or providers; handles re-resolve when it moves (one volatile read). */
     private volatile long stamp;
+    private volatile IdentityMemo identityMemo;
     private volatile Priority permanent = Priority.NONE;
     private volatile Priority effective = Priority.NONE;
 
@@ -279,6 +280,22 @@ public final class Dispatcher {
      * arguments; an outer compile cache can key on it.
      */
     public String identity() {
+        // Pipelines ask for this on every run: compute it once per stamp. The stamp is read before the state it
+        // describes, so a concurrent change can only make the memo stale-by-stamp, never wrong for its stamp.
+        long at = stamp;
+        IdentityMemo memo = identityMemo;
+        if (memo != null && memo.stamp() == at) {
+            return memo.identity();
+        }
+        String id = computeIdentity();
+        identityMemo = new IdentityMemo(at, id);
+        return id;
+    }
+
+    private record IdentityMemo(long stamp, String identity) {
+    }
+
+    private String computeIdentity() {
         Priority p = effective;
         StringBuilder sb = new StringBuilder("priority:").append(p).append('\n');
         Set<String> names = new TreeSet<>(p.providerNames());

@@ -115,6 +115,9 @@ public final class Graph {
 
     @Override
     public boolean equals(Object o) {
+        if (o == this) {
+            return true;
+        }
         if (!(o instanceof Graph g) || !name.equals(g.name) || nodes.size() != g.nodes.size()) {
             return false;
         }

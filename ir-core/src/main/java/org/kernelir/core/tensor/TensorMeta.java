@@ -81,10 +81,16 @@ public record TensorMeta(DType dtype, List<Dim> shape, List<Dim> strides, Device
 
     /** Whether the strides are the row-major strides of the shape (size-1 dimensions may have any stride). */
     public boolean isContiguous() {
-        List<Dim> expected = contiguousStrides(shape);
-        for (int i = 0; i < shape.size(); i++) {
-            if (!shape.get(i).equals(Dim.ONE) && !strides.get(i).equals(expected.get(i))) {
+        // Innermost first, multiplying only while an outer dimension is left to check: dispatch asks this of
+        // every argument, and the product of all sizes (s0*4096*...) is never needed.
+        Dim expected = Dim.ONE;
+        for (int i = shape.size() - 1; i >= 0; i--) {
+            Dim size = shape.get(i);
+            if (!size.equals(Dim.ONE) && !strides.get(i).equals(expected)) {
                 return false;
+            }
+            if (i > 0) {
+                expected = expected.times(size);
             }
         }
         return true;

@@ -29,6 +29,56 @@ class VectorMathTest {
         assertTrue(worst <= 2, "exp worst error " + worst + " ulp");
     }
 
+    /** Every float in [-86.6, 0] with the low 6 mantissa bits clear (about 1.6e7 arguments), plus the bottom. */
+    @Test
+    void expMinusAbs5IsWithinThreeUlpOnItsRange() {
+        double worst = 0;
+        float worstAt = 0;
+        int end = Float.floatToRawIntBits(86.6f);
+        for (int bits = 0; bits <= end; bits += 64) {
+            float x = -Float.intBitsToFloat(bits);
+            double ref = Math.exp(x);
+            double err = Math.abs(VectorMath.expMinusAbs5(x) - ref) / Math.ulp((float) ref);
+            if (err > worst) {
+                worst = err;
+                worstAt = x;
+            }
+        }
+        assertTrue(worst <= 3, "exp5 worst error " + worst + " ulp at " + worstAt);
+        assertTrue(worst > 0.5, "the sweep should see rounding, got " + worst);
+        assertEquals(VectorMath.expMinusAbs5(-86.6f), VectorMath.expMinusAbs5(Float.NEGATIVE_INFINITY));
+        assertEquals(1f, VectorMath.expMinusAbs5(0f));
+        assertEquals(1f, VectorMath.expMinusAbs5(-0f));
+    }
+
+    /**
+     * silu's relative error over a dense sweep of |a| up to 100 of both signs: within 5 ulp of the f32 result's
+     * spacing (the op's rtol, 1.3e-6, is about 11 ulp) wherever the result is above 1e-30.
+     */
+    @Test
+    void siluIsWithinFiveUlpOnADenseSweep() {
+        double worst = 0;
+        float worstAt = 0;
+        int end = Float.floatToRawIntBits(100f);
+        for (int bits = Float.floatToRawIntBits(1e-30f); bits <= end; bits += 97) {
+            for (float a : new float[] {Float.intBitsToFloat(bits), -Float.intBitsToFloat(bits)}) {
+                double ref = Reference.silu(a);
+                if (Math.abs(ref) < 1e-30) {
+                    continue;
+                }
+                double err = Math.abs(VectorMath.silu(a) - ref) / Math.ulp((float) ref);
+                if (err > worst) {
+                    worst = err;
+                    worstAt = a;
+                }
+            }
+        }
+        assertTrue(worst <= 5, "silu worst error " + worst + " ulp at " + worstAt);
+        assertEquals(Float.POSITIVE_INFINITY, VectorMath.silu(Float.POSITIVE_INFINITY));
+        assertEquals(1000f, VectorMath.silu(1000f));
+        assertTrue(Math.abs(VectorMath.silu(-1000f)) < 1e-30f);
+    }
+
     @Test
     void expSaturatesAtTheBottomOfItsRange() {
         float floor = VectorMath.expMinusAbs(-86.6f);
@@ -52,6 +102,7 @@ class VectorMathTest {
     @Test
     void vectorAndScalarTwinsAgreeExactly() {
         checkTwins(VectorMath::expMinusAbs, VectorMath::expMinusAbs, "exp");
+        checkTwins(VectorMath::expMinusAbs5, VectorMath::expMinusAbs5, "exp5");
         checkTwins(VectorMath::silu, VectorMath::silu, "silu");
         checkTwins(VectorMath::geluErf, VectorMath::geluErf, "gelu");
         checkTwins(VectorMath::geluTanh, VectorMath::geluTanh, "gelu_tanh");

@@ -1,0 +1,97 @@
+package org.kernelir.cache;
+
+import java.util.Objects;
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.zip.CRC32C;
+import org.kernelir.core.graph.Graph;
+import org.kernelir.core.graph.GraphBinary;
+
+/**
+ * What a whole lowered graph is keyed by: the identity of the pipeline that lowers it (its passes, the priority in
+ * force, the identity and availability of every provider it may choose, and every option that changes its
+ * result; see {@code PassManager.pipelineUuid()}), the input graph itself, and kernel-ir's graph format version.
+ *
+ * <p>In memory, keys compare the input graph structurally ({@link Graph#equals}), so an equal graph built anew
+ * finds the entry and no two different graphs ever share one. On disk, an entry stores the input graph's binary
+ * form ({@link GraphBinary}) and is used only when that equals this key's, so a disk entry is never used for
+ * another graph either.
+ */
+public final class LoweredGraphKey implements CacheKey {
+
+    private final UUID pipeline;
+    private final Graph graph;
+    private volatile byte[] input;
+    private volatile String text;
+
+    /**
+     * The key of lowering {@code graph} with the pipeline whose identity is {@code pipeline}.
+     *
+     * @param pipeline the pipeline's identity; it must change whenever anything that changes the result changes
+     * @param graph    the graph the pipeline runs on
+     */
+    public LoweredGraphKey(UUID pipeline, Graph graph) {
+        this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+        this.graph = Objects.requireNonNull(graph, "graph");
+    }
+
+    /** The pipeline's identity. */
+    public UUID pipeline() {
+        return pipeline;
+    }
+
+    /** The input graph. */
+    public Graph graph() {
+        return graph;
+    }
+
+    /**
+     * The text names the input graph by the CRC-32C and length of its binary form, which spreads entries over file
+     * names; the disk entry stores the whole binary form, and a reader uses the entry only when it equals
+     * {@link #inputBytes()} byte for byte.
+     */
+    @Override
+    public String text() {
+        String t = text;
+        if (t == null) {
+            byte[] in = inputBytes();
+            CRC32C crc = new CRC32C();
+            crc.update(in, 0, in.length);
+            t = "kernel-ir lowered graph\nformat " + ReplacementKey.FORMAT_VERSION + "\npipeline " + pipeline
+                    + "\ngraph " + graph.name() + "\ninput crc32c " + HexFormat.of().toHexDigits((int) crc.getValue())
+                    + " bytes " + in.length + "\n";
+            text = t;
+        }
+        return t;
+    }
+
+    /** The input graph in {@link GraphBinary} form, computed once. Callers must not modify the array. */
+    byte[] inputBytes() {
+        byte[] b = input;
+        if (b == null) {
+            b = GraphBinary.write(graph);
+            input = b;
+        }
+        return b;
+    }
+
+    @Override
+    public String describe() {
+        return "graph " + graph.name();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LoweredGraphKey k && pipeline.equals(k.pipeline) && graph.equals(k.graph);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * pipeline.hashCode() + graph.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "LoweredGraphKey[" + graph.name() + ", pipeline " + pipeline + "]";
+    }
+}

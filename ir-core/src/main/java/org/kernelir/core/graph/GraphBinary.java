@@ -1,0 +1,370 @@
+package org.kernelir.core.graph;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.kernelir.core.dtype.DType;
+import org.kernelir.core.shape.Dim;
+import org.kernelir.core.tensor.Device;
+import org.kernelir.core.tensor.NodeMeta;
+import org.kernelir.core.tensor.TensorMeta;
+import org.kernelir.core.tensor.TupleMeta;
+
+/**
+ * A compact binary form of a {@link Graph}, for machines: caches store graphs in it, and its bytes identify a
+ * graph (equal graphs have equal bytes, and {@link #read} of {@link #write} gives an equal graph). Reading and
+ * writing cost a few operations per field, with no parser to warm up, which matters in a process that has just
+ * started. People read {@link GraphJson} instead.
+ *
+ * <p>Layout: the magic {@code KIRG}, a format byte, the graph name, the node count, then per node its name, kind,
+ * target (calls), arguments and metadata. Strings are a length and UTF-8 bytes; counts and node indices are
+ * unsigned LEB128; every argument value has a one-byte tag.
+ */
+public final class GraphBinary {
+
+    /** The format of the bytes {@link #write} produces. */
+    public static final int FORMAT = 1;
+
+    private static final byte[] MAGIC = {'K', 'I', 'R', 'G'};
+
+    private static final int NULL = 0;
+    private static final int NODE = 1;
+    private static final int LONG = 2;
+    private static final int DOUBLE = 3;
+    private static final int TRUE = 4;
+    private static final int FALSE = 5;
+    private static final int STRING = 6;
+    private static final int DTYPE = 7;
+    private static final int DIM_SYMBOL = 8;
+    private static final int DIM_EXPR = 9;
+    private static final int LIST = 10;
+    private static final int TENSOR_META = 11;
+    private static final int TUPLE_META = 12;
+    private static final int DIM_CONSTANT = 13;
+
+    private GraphBinary() {
+    }
+
+    /** The bytes of {@code graph}. */
+    public static byte[] write(Graph graph) {
+        Out out = new Out(64 * graph.nodes().size() + 32);
+        out.bytes(MAGIC);
+        out.u8(FORMAT);
+        out.string(graph.name());
+        out.uint(graph.nodes().size());
+        for (Node n : graph.nodes()) {
+            out.string(n.name());
+            out.u8(n.kind().ordinal());
+            if (n.kind() == Node.Kind.CALL) {
+                out.string(n.target().toString());
+            }
+            out.uint(n.args().size());
+            for (Object a : n.args()) {
+                value(out, a);
+            }
+            meta(out, n.meta());
+        }
+        return out.toArray();
+    }
+
+    /**
+     * The graph of {@code bytes}.
+     *
+     * @throws IllegalArgumentException when the bytes are not a graph of this format, saying where they go wrong
+     */
+    public static Graph read(byte[] bytes) {
+        In in = new In(bytes);
+        try {
+            if (bytes.length < MAGIC.length + 1 || !Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+                throw bad("not a kernel-ir binary graph (no KIRG magic)");
+            }
+            in.pos = MAGIC.length;
+            int format = in.u8();
+            if (format != FORMAT) {
+                throw bad("binary graph format " + format + " is not supported (this kernel-ir "
+                        + "reads format " + FORMAT + ")");
+            }
+            Graph.Builder b = Graph.builder(in.string());
+            int count = in.uint();
+            List<Node> nodes = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                String name = in.string();
+                Node.Kind kind = Node.Kind.values()[in.u8()];
+                Target target = kind == Node.Kind.CALL ? Target.parse(in.string()) : null;
+                int argc = in.uint();
+                List<Object> args = new ArrayList<>(argc);
+                for (int k = 0; k < argc; k++) {
+                    args.add(readValue(in, nodes));
+                }
+                NodeMeta meta = (NodeMeta) readValue(in, nodes);
+                switch (kind) {
+                    case PLACEHOLDER -> nodes.add(b.placeholder(name, (TensorMeta) meta));
+                    case CALL -> nodes.add(b.call(name, target, args, meta));
+                    case OUTPUT -> {
+                        if (in.pos != bytes.length || i != count - 1) {
+                            throw bad("bytes after the output node");
+                        }
+                        return b.output(args);
+                    }
+                }
+            }
+            throw bad("no output node");
+        } catch (BadBinary e) {
+            throw new IllegalArgumentException("malformed binary graph at byte " + in.pos + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("malformed binary graph at byte " + in.pos + ": " + e, e);
+        }
+    }
+
+    private static void meta(Out out, NodeMeta meta) {
+        value(out, meta);
+    }
+
+    private static void value(Out out, Object v) {
+        switch (v) {
+            case null -> out.u8(NULL);
+            case Node n -> {
+                out.u8(NODE);
+                out.uint(n.index());
+            }
+            case Long l -> {
+                out.u8(LONG);
+                out.i64(l);
+            }
+            case Double d -> {
+                out.u8(DOUBLE);
+                out.i64(Double.doubleToRawLongBits(d));
+            }
+            case Boolean b -> out.u8(b ? TRUE : FALSE);
+            case String s -> {
+                out.u8(STRING);
+                out.string(s);
+            }
+            case DType d -> {
+                out.u8(DTYPE);
+                out.string(d.id());
+            }
+            case Dim d -> dim(out, d);
+            case List<?> l -> {
+                out.u8(LIST);
+                out.uint(l.size());
+                for (Object x : l) {
+                    value(out, x);
+                }
+            }
+            case TensorMeta m -> {
+                out.u8(TENSOR_META);
+                out.string(m.dtype().id());
+                out.uint(m.rank());
+                for (Dim d : m.shape()) {
+                    dim(out, d);
+                }
+                for (Dim d : m.strides()) {
+                    dim(out, d);
+                }
+                out.string(m.device().toString());
+            }
+            case TupleMeta t -> {
+                out.u8(TUPLE_META);
+                out.uint(t.size());
+                for (TensorMeta m : t.elements()) {
+                    value(out, m);
+                }
+            }
+            default -> throw new IllegalArgumentException("a graph cannot hold " + v + " (" + v.getClass().getName()
+                    + ")");
+        }
+    }
+
+    private static void dim(Out out, Dim d) {
+        if (d.isConstant()) {
+            out.u8(DIM_CONSTANT);
+            out.i64(d.constant());
+        } else if (d.isSymbol()) {
+            out.u8(DIM_SYMBOL);
+            out.string(d.symbolName());
+        } else {
+            out.u8(DIM_EXPR);
+            out.string(d.toString());
+        }
+    }
+
+    private static Object readValue(In in, List<Node> nodes) {
+        int tag = in.u8();
+        return switch (tag) {
+            case NULL -> null;
+            case NODE -> {
+                int i = in.uint();
+                if (i >= nodes.size()) {
+                    throw bad("argument refers to node " + i + ", which is not defined before it");
+                }
+                yield nodes.get(i);
+            }
+            case LONG -> in.i64();
+            case DOUBLE -> Double.longBitsToDouble(in.i64());
+            case TRUE -> Boolean.TRUE;
+            case FALSE -> Boolean.FALSE;
+            case STRING -> in.string();
+            case DTYPE -> DType.of(in.string());
+            case DIM_CONSTANT, DIM_SYMBOL, DIM_EXPR -> readDim(in, tag);
+            case LIST -> {
+                int n = in.uint();
+                List<Object> l = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    l.add(readValue(in, nodes));
+                }
+                yield l;
+            }
+            case TENSOR_META -> {
+                DType dtype = DType.of(in.string());
+                int rank = in.uint();
+                Dim[] shape = new Dim[rank];
+                Dim[] strides = new Dim[rank];
+                for (int i = 0; i < rank; i++) {
+                    shape[i] = readDim(in, in.u8());
+                }
+                for (int i = 0; i < rank; i++) {
+                    strides[i] = readDim(in, in.u8());
+                }
+                yield new TensorMeta(dtype, List.of(shape), List.of(strides), Device.parse(in.string()));
+            }
+            case TUPLE_META -> {
+                int n = in.uint();
+                List<TensorMeta> elements = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    elements.add((TensorMeta) readValue(in, nodes));
+                }
+                yield new TupleMeta(elements);
+            }
+            default -> throw bad("unknown value tag " + tag + " at byte " + (in.pos - 1));
+        };
+    }
+
+    private static Dim readDim(In in, int tag) {
+        return switch (tag) {
+            case DIM_CONSTANT -> Dim.of(in.i64());
+            case DIM_SYMBOL -> Dim.sym(in.string());
+            case DIM_EXPR -> Dim.parse(in.string());
+            default -> throw bad("expected a dimension at byte " + (in.pos - 1) + ", found tag "
+                    + tag);
+        };
+    }
+
+    private static BadBinary bad(String problem) {
+        return new BadBinary(problem);
+    }
+
+    /** What is wrong with the bytes; {@link #read} adds the position. */
+    private static final class BadBinary extends RuntimeException {
+        BadBinary(String problem) {
+            super(problem, null, false, false);
+        }
+    }
+
+    /** A growable byte buffer. */
+    private static final class Out {
+        private byte[] buf;
+        private int size;
+
+        Out(int capacity) {
+            buf = new byte[capacity];
+        }
+
+        private void ensure(int more) {
+            if (size + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+            }
+        }
+
+        void u8(int v) {
+            ensure(1);
+            buf[size++] = (byte) v;
+        }
+
+        void bytes(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, size, b.length);
+            size += b.length;
+        }
+
+        void uint(int v) {
+            ensure(5);
+            while ((v & ~0x7F) != 0) {
+                buf[size++] = (byte) ((v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            buf[size++] = (byte) v;
+        }
+
+        void i64(long v) {
+            ensure(8);
+            for (int i = 0; i < 8; i++) {
+                buf[size++] = (byte) (v >>> (8 * i));
+            }
+        }
+
+        void string(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            uint(b.length);
+            bytes(b);
+        }
+
+        byte[] toArray() {
+            return Arrays.copyOf(buf, size);
+        }
+    }
+
+    /** A reader over a byte array; running past the end throws. */
+    private static final class In {
+        private final byte[] buf;
+        private int pos;
+
+        In(byte[] buf) {
+            this.buf = buf;
+        }
+
+        int u8() {
+            if (pos >= buf.length) {
+                throw bad("truncated binary graph");
+            }
+            return buf[pos++] & 0xFF;
+        }
+
+        int uint() {
+            int v = 0;
+            for (int shift = 0; shift < 35; shift += 7) {
+                int b = u8();
+                v |= (b & 0x7F) << shift;
+                if ((b & 0x80) == 0) {
+                    if (v < 0) {
+                        break;
+                    }
+                    return v;
+                }
+            }
+            throw bad("bad count at byte " + pos);
+        }
+
+        long i64() {
+            if (pos + 8 > buf.length) {
+                throw bad("truncated binary graph");
+            }
+            long v = 0;
+            for (int i = 0; i < 8; i++) {
+                v |= (buf[pos++] & 0xFFL) << (8 * i);
+            }
+            return v;
+        }
+
+        String string() {
+            int n = uint();
+            if (n > buf.length - pos) {
+                throw bad("truncated binary graph");
+            }
+            String s = new String(buf, pos, n, StandardCharsets.UTF_8);
+            pos += n;
+            return s;
+        }
+    }
+}
