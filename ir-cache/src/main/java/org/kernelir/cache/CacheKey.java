@@ -15,7 +15,7 @@ public sealed interface CacheKey permits ReplacementKey, LoweredGraphKey {
     /** The whole key as canonical text, several lines, each ending in a newline. */
     String text();
 
-    /** SHA-256 (hex) of {@link #text()}: the disk tier's file name. */
+    /** The disk tier's file name for this key: by default the SHA-256 (hex) of {@link #text()}. */
     default String hash() {
         return Fingerprints.sha256Bytes(text().getBytes(StandardCharsets.UTF_8));
     }

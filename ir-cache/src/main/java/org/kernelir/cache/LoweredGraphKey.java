@@ -65,6 +65,21 @@ public final class LoweredGraphKey implements CacheKey {
         return t;
     }
 
+    /**
+     * The pipeline's UUID and the CRC-32C of {@link #text()}, in hex: unique enough to spread entries over file
+     * names, and cheap in a JVM that has just started (a SHA-256 there costs more than reading the entry). Two keys
+     * with one file name only take turns in it: the stored text and input graph decide whether an entry is used.
+     */
+    @Override
+    public String hash() {
+        byte[] t = text().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        CRC32C crc = new CRC32C();
+        crc.update(t, 0, t.length);
+        return "lowered-" + HexFormat.of().toHexDigits(pipeline.getMostSignificantBits())
+                + HexFormat.of().toHexDigits(pipeline.getLeastSignificantBits()) + "-"
+                + HexFormat.of().toHexDigits((int) crc.getValue());
+    }
+
     /** The input graph in {@link GraphBinary} form, computed once. Callers must not modify the array. */
     byte[] inputBytes() {
         byte[] b = input;

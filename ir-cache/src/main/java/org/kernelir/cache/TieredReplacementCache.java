@@ -108,9 +108,14 @@ public final class TieredReplacementCache implements ReplacementCache {
         if (!config.cacheLoweredGraphs()) {
             return lower.get();
         }
-        LoweredGraph entry = (LoweredGraph) lookup(key, () -> loadLowered(key, lower), graphHits);
-        // A result its pipeline would not keep is not shared with concurrent callers either: each lowers anew.
-        return entry != null ? entry : lower.get();
+        boolean[] lowered = new boolean[1];
+        LoweredGraph entry = (LoweredGraph) lookup(key, () -> {
+            lowered[0] = true;
+            return loadLowered(key, lower);
+        }, graphHits);
+        // A result its pipeline would not keep is not shared with concurrent callers either: those that waited for
+        // it lower anew.
+        return entry != null || lowered[0] ? entry : lower.get();
     }
 
     @Override

@@ -178,6 +178,64 @@ class TieredReplacementCacheTest {
         assertThrows(IllegalArgumentException.class, () -> defaults.maximumDiskBytes(0));
     }
 
+    @Test
+    void loweredGraphsAreKeptOnceForConcurrentCallersAndAResultNotToKeepIsNot() throws Exception {
+        TieredReplacementCache cache = memoryOnly();
+        Graph input = trace(key(CPU, 64));
+        LoweredGraphKey k = new LoweredGraphKey(java.util.UUID.randomUUID(), input);
+        Graph output = trace(key(CPU, 128));
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<LoweredGraph>> results = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return cache.getOrLower(k, () -> {
+                        calls.incrementAndGet();
+                        sleep(50);
+                        return new LoweredGraph(output, "notes");
+                    });
+                }));
+            }
+            start.countDown();
+            for (Future<LoweredGraph> f : results) {
+                assertEquals(output, f.get(10, TimeUnit.SECONDS).graph());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, calls.get());
+        assertEquals(3, cache.stats().graphHits());
+        assertEquals(1, cache.stats().graphMisses());
+
+        LoweredGraphKey other = new LoweredGraphKey(k.pipeline(), output);
+        assertEquals(null, cache.getOrLower(other, () -> null));
+        AtomicInteger again = new AtomicInteger();
+        cache.getOrLower(other, () -> {
+            again.incrementAndGet();
+            return null;
+        });
+        assertEquals(1, again.get(), "a result not to keep is lowered again next time");
+        cache.invalidateProvider("cpu");
+        assertEquals("fresh", cache.getOrLower(k, () -> new LoweredGraph(output, "fresh")).notes(),
+                "unloading any provider drops lowered graphs from memory");
+    }
+
+    @Test
+    void loweredGraphKeysCompareTheGraphAndThePipeline() {
+        java.util.UUID p = java.util.UUID.randomUUID();
+        Graph a = trace(key(CPU, 64));
+        Graph sameAsA = trace(key(CPU, 64));
+        Graph b = trace(key(CPU, 128));
+        assertEquals(new LoweredGraphKey(p, a), new LoweredGraphKey(p, sameAsA));
+        assertEquals(new LoweredGraphKey(p, a).text(), new LoweredGraphKey(p, sameAsA).text());
+        assertTrue(!new LoweredGraphKey(p, a).equals(new LoweredGraphKey(p, b)));
+        assertTrue(!new LoweredGraphKey(p, a).equals(new LoweredGraphKey(java.util.UUID.randomUUID(), a)));
+        assertTrue(!new LoweredGraphKey(p, a).hash().equals(new LoweredGraphKey(p, b).hash()));
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);

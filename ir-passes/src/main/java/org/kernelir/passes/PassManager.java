@@ -133,7 +133,9 @@ public final class PassManager {
         }
         double ms = (System.nanoTime() - start) / 1e6;
         LoweringReport report = ReportNotes.decode(entry.notes(), cache.stats().minus(before), ms);
-        LOG.debug("{}: {} from the cache in {} ms", graph.name(), report.summary(), LoweringReport.ms(ms));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{}: {} from the cache in {} ms", graph.name(), report.summary(), LoweringReport.ms(ms));
+        }
         if (!report.failed().isEmpty()) {
             LOG.warn("lowering left {} IR op node{} in graph {} (as when it was first lowered): {}",
                     report.failed().size(), report.failed().size() == 1 ? "" : "s", graph.name(),

@@ -1,9 +1,10 @@
 package org.kernelir.core.graph;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.shape.Dim;
 import org.kernelir.core.tensor.Device;
@@ -18,8 +19,8 @@ import org.kernelir.core.tensor.TupleMeta;
  * started. People read {@link GraphJson} instead.
  *
  * <p>Layout: the magic {@code KIRG}, a format byte, the graph name, the node count, then per node its name, kind,
- * target (calls), arguments and metadata. Strings are a length and UTF-8 bytes; counts and node indices are
- * unsigned LEB128; every argument value has a one-byte tag.
+ * target (calls), arguments and metadata (dtypes by id, devices as kind and index). Strings are a length and
+ * their UTF-16 units; counts and node indices are unsigned LEB128; every argument value has a one-byte tag.
  */
 public final class GraphBinary {
 
@@ -86,12 +87,13 @@ public final class GraphBinary {
                         + "reads format " + FORMAT + ")");
             }
             Graph.Builder b = Graph.builder(in.string());
+            Map<String, Target> targets = new HashMap<>();
             int count = in.uint();
             List<Node> nodes = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
                 String name = in.string();
                 Node.Kind kind = Node.Kind.values()[in.u8()];
-                Target target = kind == Node.Kind.CALL ? Target.parse(in.string()) : null;
+                Target target = kind == Node.Kind.CALL ? targets.computeIfAbsent(in.string(), Target::parse) : null;
                 int argc = in.uint();
                 List<Object> args = new ArrayList<>(argc);
                 for (int k = 0; k < argc; k++) {
@@ -134,7 +136,7 @@ public final class GraphBinary {
             }
             case Double d -> {
                 out.u8(DOUBLE);
-                out.i64(Double.doubleToRawLongBits(d));
+                out.i64(Double.doubleToLongBits(d)); // one NaN, as equality and JSON have it
             }
             case Boolean b -> out.u8(b ? TRUE : FALSE);
             case String s -> {
@@ -163,7 +165,8 @@ public final class GraphBinary {
                 for (Dim d : m.strides()) {
                     dim(out, d);
                 }
-                out.string(m.device().toString());
+                out.u8(m.device().kind().ordinal());
+                out.uint(m.device().index());
             }
             case TupleMeta t -> {
                 out.u8(TUPLE_META);
@@ -227,7 +230,10 @@ public final class GraphBinary {
                 for (int i = 0; i < rank; i++) {
                     strides[i] = readDim(in, in.u8());
                 }
-                yield new TensorMeta(dtype, List.of(shape), List.of(strides), Device.parse(in.string()));
+                Device.Kind kind = Device.Kind.values()[in.u8()];
+                int index = in.uint();
+                yield new TensorMeta(dtype, List.of(shape), List.of(strides),
+                        kind == Device.Kind.CPU && index == 0 ? Device.CPU : new Device(kind, index));
             }
             case TUPLE_META -> {
                 int n = in.uint();
@@ -244,7 +250,7 @@ public final class GraphBinary {
     private static Dim readDim(In in, int tag) {
         return switch (tag) {
             case DIM_CONSTANT -> Dim.of(in.i64());
-            case DIM_SYMBOL -> Dim.sym(in.string());
+            case DIM_SYMBOL -> in.symbols.computeIfAbsent(in.string(), Dim::sym);
             case DIM_EXPR -> Dim.parse(in.string());
             default -> throw bad("expected a dimension at byte " + (in.pos - 1) + ", found tag "
                     + tag);
@@ -304,10 +310,19 @@ public final class GraphBinary {
             }
         }
 
+        /** The UTF-16 units, each as an unsigned LEB128 (one byte for ASCII): any string, lone surrogates too. */
         void string(String s) {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            uint(b.length);
-            bytes(b);
+            int n = s.length();
+            uint(n);
+            ensure(3 * n);
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c < 0x80) {
+                    buf[size++] = (byte) c;
+                } else {
+                    uint(c);
+                }
+            }
         }
 
         byte[] toArray() {
@@ -318,6 +333,7 @@ public final class GraphBinary {
     /** A reader over a byte array; running past the end throws. */
     private static final class In {
         private final byte[] buf;
+        private final Map<String, Dim> symbols = new HashMap<>();
         private int pos;
 
         In(byte[] buf) {
@@ -362,9 +378,21 @@ public final class GraphBinary {
             if (n > buf.length - pos) {
                 throw bad("truncated binary graph");
             }
-            String s = new String(buf, pos, n, StandardCharsets.UTF_8);
-            pos += n;
-            return s;
+            char[] chars = new char[n];
+            for (int i = 0; i < n; i++) {
+                int b = u8();
+                if (b < 0x80) {
+                    chars[i] = (char) b;
+                } else {
+                    pos--;
+                    int c = uint();
+                    if (c > Character.MAX_VALUE) {
+                        throw bad("bad character " + c);
+                    }
+                    chars[i] = (char) c;
+                }
+            }
+            return new String(chars);
         }
     }
 }

@@ -18,7 +18,7 @@ import org.kernelir.core.tensor.NodeMeta;
 import org.kernelir.core.tensor.TensorMeta;
 import org.kernelir.core.tensor.TupleMeta;
 
-/** {@link GraphJson} round-trips every graph, however odd its literals and metadata. */
+/** {@link GraphJson} and {@link GraphBinary} round-trip every graph, however odd its literals and metadata. */
 class GraphJsonRoundTripProperties {
 
     @Property(tries = 500)
@@ -27,6 +27,27 @@ class GraphJsonRoundTripProperties {
         Graph back = GraphJson.read(json);
         assertEquals(g, back, json);
         assertEquals(json, GraphJson.write(back));
+    }
+
+    @Property(tries = 500)
+    void theBinaryFormRoundTripsAndIsCanonical(@ForAll("graphs") Graph g) {
+        byte[] bytes = GraphBinary.write(g);
+        Graph back = GraphBinary.read(bytes);
+        assertEquals(g, back, GraphJson.write(g));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, GraphBinary.write(back));
+        // Equal graphs built separately (here: through JSON) have equal bytes, so the bytes identify a graph.
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, GraphBinary.write(GraphJson.read(GraphJson.write(g))));
+    }
+
+    @Property(tries = 200)
+    void truncatedBinaryGraphsAreRejectedWithThePosition(@ForAll("graphs") Graph g) {
+        byte[] bytes = GraphBinary.write(g);
+        for (int cut : new int[] {0, 3, bytes.length / 2, bytes.length - 1}) {
+            byte[] partial = java.util.Arrays.copyOf(bytes, cut);
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> GraphBinary.read(partial));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("binary graph"), e.getMessage());
+        }
     }
 
     // ---- the generator: placeholders, then calls whose node arguments point at earlier nodes ----
