@@ -25,7 +25,8 @@ import org.kernelir.core.tensor.Prims;
 public final class PassConfig {
 
     private final Dispatcher dispatcher;
-    private final KernelCatalog catalog;
+    private final List<KernelCatalog> extraCatalogs;
+    private volatile KernelCatalog catalog;
     private final ReplacementCache cache;
     private final boolean strict;
     private final Set<String> donatedInputs;
@@ -37,12 +38,7 @@ public final class PassConfig {
         this.cache = b.cache;
         this.strict = b.strict;
         this.donatedInputs = Set.copyOf(b.donatedInputs);
-        List<KernelCatalog> chain = new ArrayList<>();
-        chain.add(KernelCatalog.of(Prims.all()));
-        chain.add(new IrOpCatalog(dispatcher));
-        chain.add(dispatcher.registry().kernels());
-        chain.addAll(b.extraKernels);
-        this.catalog = KernelCatalog.chain(chain.toArray(KernelCatalog[]::new));
+        this.extraCatalogs = List.copyOf(b.extraKernels);
     }
 
     /** Starts a configuration around {@code dispatcher}. */
@@ -66,7 +62,19 @@ public final class PassConfig {
      * calls write into their arguments ({@link org.kernelir.core.kernel.KernelDef#mutates()}).
      */
     public KernelCatalog catalog() {
-        return catalog;
+        // Built on first use: a run answered from the cache never needs it, and the primitives' table is a
+        // noticeable part of a fresh process's first lowering.
+        KernelCatalog c = catalog;
+        if (c == null) {
+            List<KernelCatalog> chain = new ArrayList<>();
+            chain.add(KernelCatalog.of(Prims.all()));
+            chain.add(new IrOpCatalog(dispatcher));
+            chain.add(dispatcher.registry().kernels());
+            chain.addAll(extraCatalogs);
+            c = KernelCatalog.chain(chain.toArray(KernelCatalog[]::new));
+            catalog = c;
+        }
+        return c;
     }
 
     /** Where lowering gets traced replacement graphs; {@link ReplacementCache#disabled()} unless set. */
