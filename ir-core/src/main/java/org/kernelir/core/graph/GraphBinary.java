@@ -123,60 +123,56 @@ public final class GraphBinary {
         value(out, meta);
     }
 
+    // An instanceof chain rather than a switch on types: this runs for every field of every node, often in a
+    // process that has just started, where a type switch is slow until compiled.
     private static void value(Out out, Object v) {
-        switch (v) {
-            case null -> out.u8(NULL);
-            case Node n -> {
-                out.u8(NODE);
-                out.uint(n.index());
+        if (v == null) {
+            out.u8(NULL);
+        } else if (v instanceof Node n) {
+            out.u8(NODE);
+            out.uint(n.index());
+        } else if (v instanceof Long l) {
+            out.u8(LONG);
+            out.i64(l);
+        } else if (v instanceof Double d) {
+            out.u8(DOUBLE);
+            out.i64(Double.doubleToLongBits(d)); // one NaN, as equality and JSON have it
+        } else if (v instanceof Boolean b) {
+            out.u8(b ? TRUE : FALSE);
+        } else if (v instanceof String s) {
+            out.u8(STRING);
+            out.string(s);
+        } else if (v instanceof DType d) {
+            out.u8(DTYPE);
+            out.string(d.id());
+        } else if (v instanceof Dim d) {
+            dim(out, d);
+        } else if (v instanceof List<?> l) {
+            out.u8(LIST);
+            out.uint(l.size());
+            for (Object x : l) {
+                value(out, x);
             }
-            case Long l -> {
-                out.u8(LONG);
-                out.i64(l);
+        } else if (v instanceof TensorMeta m) {
+            out.u8(TENSOR_META);
+            out.string(m.dtype().id());
+            out.uint(m.rank());
+            for (Dim d : m.shape()) {
+                dim(out, d);
             }
-            case Double d -> {
-                out.u8(DOUBLE);
-                out.i64(Double.doubleToLongBits(d)); // one NaN, as equality and JSON have it
+            for (Dim d : m.strides()) {
+                dim(out, d);
             }
-            case Boolean b -> out.u8(b ? TRUE : FALSE);
-            case String s -> {
-                out.u8(STRING);
-                out.string(s);
+            out.u8(m.device().kind().ordinal());
+            out.uint(m.device().index());
+        } else if (v instanceof TupleMeta t) {
+            out.u8(TUPLE_META);
+            out.uint(t.size());
+            for (TensorMeta m : t.elements()) {
+                value(out, m);
             }
-            case DType d -> {
-                out.u8(DTYPE);
-                out.string(d.id());
-            }
-            case Dim d -> dim(out, d);
-            case List<?> l -> {
-                out.u8(LIST);
-                out.uint(l.size());
-                for (Object x : l) {
-                    value(out, x);
-                }
-            }
-            case TensorMeta m -> {
-                out.u8(TENSOR_META);
-                out.string(m.dtype().id());
-                out.uint(m.rank());
-                for (Dim d : m.shape()) {
-                    dim(out, d);
-                }
-                for (Dim d : m.strides()) {
-                    dim(out, d);
-                }
-                out.u8(m.device().kind().ordinal());
-                out.uint(m.device().index());
-            }
-            case TupleMeta t -> {
-                out.u8(TUPLE_META);
-                out.uint(t.size());
-                for (TensorMeta m : t.elements()) {
-                    value(out, m);
-                }
-            }
-            default -> throw new IllegalArgumentException("a graph cannot hold " + v + " (" + v.getClass().getName()
-                    + ")");
+        } else {
+            throw new IllegalArgumentException("a graph cannot hold " + v + " (" + v.getClass().getName() + ")");
         }
     }
 

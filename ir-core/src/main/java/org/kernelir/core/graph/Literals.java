@@ -27,6 +27,13 @@ public final class Literals {
      * @throws IllegalArgumentException naming the value's class when it is not a supported literal
      */
     public static Object normalize(Object v) {
+        // Values already canonical return at once, before the type switch: building a graph normalizes every
+        // argument, and a switch on types is slow until the JIT compiler has seen it (a process that has just
+        // started builds its graphs from the cache before that).
+        if (v == null || v instanceof Node || v instanceof Long || v instanceof Double || v instanceof String
+                || v instanceof Boolean || v instanceof DType) {
+            return v;
+        }
         return switch (v) {
             case null -> null;
             case Node n -> n;
