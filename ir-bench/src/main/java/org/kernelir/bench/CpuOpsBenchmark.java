@@ -16,6 +16,7 @@ import org.kernelir.core.dispatch.ImplementationTracer;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.interp.Interpreter;
+import org.kernelir.core.interp.RunResult;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.op.OpRegistry;
 import org.kernelir.core.op.Samples;
@@ -23,6 +24,7 @@ import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.provider.RegisteredProvider;
 import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.core.tensor.TensorPool;
 import org.kernelir.providers.cpu.CpuProvider;
 import org.kernelir.providers.cpu.kernels.ActivationKernels;
 import org.kernelir.providers.cpu.kernels.ElemType;
@@ -47,7 +49,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code nativeGraph}: the op's native implementation, traced and run by the interpreter;</li>
  *   <li>{@code cpuGraph}: the cpu provider's implementation, traced (the functional overload) and run by the
- *       interpreter, output allocation included;</li>
+ *       interpreter with a {@link TensorPool}, closing the result each call as {@code onnxRuntime} does: outputs
+ *       reuse the previous call's memory;</li>
+ *   <li>{@code cpuGraphUnpooled}: the same graph run without a pool, fresh outputs every call (for the record);</li>
  *   <li>{@code cpuKernel}: the cpu kernel alone, writing into preallocated outputs;</li>
  *   <li>{@code onnxRuntime}: ONNX Runtime running the same op's peer model at the same thread count;</li>
  *   <li>{@code copy}: a plain copy moving as many bytes (read + written) as the kernel, split across the same
@@ -75,6 +79,7 @@ public class CpuOpsBenchmark {
     private Graph nativeGraph;
     private Graph cpuGraph;
     private Interpreter interpreter;
+    private TensorPool pool;
     private CpuTensor out;
     private CpuTensor out2;
     private MemorySegment copySrc;
@@ -92,6 +97,7 @@ public class CpuOpsBenchmark {
         ProviderRegistry registry = new ProviderRegistry(OpRegistry.standard());
         RegisteredProvider cpu = registry.register(new CpuProvider());
         interpreter = new Interpreter(registry.kernels());
+        pool = new TensorPool(2L << 30);
         CpuTensor x = nativeCopy(Samples.randn(1, DType.F32, 1.0, rows, cols));
         CpuTensor w = nativeCopy(Samples.randn(2, DType.F32, 0.5, cols));
         List<Object> args;
@@ -170,6 +176,7 @@ public class CpuOpsBenchmark {
             t.close();
         }
         session.close();
+        pool.close();
     }
 
     @Benchmark
@@ -179,6 +186,13 @@ public class CpuOpsBenchmark {
 
     @Benchmark
     public Object cpuGraph() {
+        try (RunResult r = interpreter.run(cpuGraph, inputs, pool)) {
+            return r.size();
+        }
+    }
+
+    @Benchmark
+    public Object cpuGraphUnpooled() {
         return interpreter.run(cpuGraph, inputs);
     }
 

@@ -26,17 +26,27 @@ public final class Conformance {
     private Conformance() {
     }
 
-    /** Runs every sample of {@code impl}'s op. */
+    /**
+     * Runs every sample of {@code impl}'s op. An in-place implementation with a functional form is checked in
+     * both forms; the functional form's samples are described with a {@code " (functional form)"} suffix.
+     */
     public static <F> ConformanceResult check(Implementation<F> impl) {
         OpDef<F> op = impl.op();
         List<SampleResult> results = new ArrayList<>();
         for (SampleInput sample : op.sampleInputs()) {
-            results.add(checkOne(impl, sample));
+            results.add(checkOne(impl.ownForm(), sample, ""));
+        }
+        if (impl.functionalForm().isPresent()) {
+            for (SampleInput sample : op.sampleInputs()) {
+                results.add(checkOne(impl.functionalForm().get(), sample, " (functional form)"));
+            }
         }
         return new ConformanceResult(op.name(), impl.provider(), results);
     }
 
-    private static <F> SampleResult checkOne(Implementation<F> impl, SampleInput sample) {
+    private static <F> SampleResult checkOne(Implementation<F> impl, SampleInput original, String form) {
+        SampleInput sample = form.isEmpty() ? original
+                : new SampleInput(original.description() + form, original.args());
         OpDef<F> op = impl.op();
         String where = "op " + op.name() + ", provider " + impl.provider() + ", sample " + sample.description();
         CallArgs nativeArgs = bind(op, sample.args());

@@ -29,7 +29,8 @@ public final class ImplementationTracer {
      * Traces {@code impl} for arguments described by {@code metaArgs} (bound, with tensors as
      * {@link TensorMeta} or {@code null}).
      *
-     * @param functional trace the default overload: when {@code impl} works in place, its activations are
+     * @param functional trace the default overload: the functional form of {@code impl} where it has one that
+     *                   supports the arguments; else, when {@code impl} works in place, its activations are
      *                   cloned first, so the graph never writes its inputs
      */
     public static <F> Graph trace(Implementation<F> impl, List<Object> metaArgs, boolean functional) {
@@ -50,10 +51,11 @@ public final class ImplementationTracer {
                 values.set(tensorParams.get(k), tensors.get(k));
             }
             CallArgs args = new CallArgs(values);
-            if (functional && impl.isInplace()) {
+            Implementation<F> form = impl.formFor(functional, args);
+            if (functional && form.isInplace()) {
                 args = OpHandle.cloneActivations(op, args);
             }
-            return results(op, op.invoker().invoke(impl.fn(), args));
+            return results(op, op.invoker().invoke(form.fn(), args));
         });
     }
 

@@ -170,7 +170,7 @@ public final class OpHandle<F> {
 
     private Object invoke(CallArgs given, boolean functional) {
         CallArgs a = bind(given);
-        Implementation<F> impl = select(a);
+        Implementation<F> impl = select(a).formFor(functional, a);
         if (functional && impl.isInplace()) {
             a = cloneActivations(op, a);
         }

@@ -7,6 +7,7 @@ import org.kernelir.core.graph.GraphPrinter;
 import org.kernelir.core.graph.GraphVerifier;
 import org.kernelir.core.kernel.KernelCatalog;
 import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.core.tensor.TensorPool;
 
 /**
  * A graph bound to the kernels that give its targets meaning: something you can verify, print and call. It is
@@ -15,6 +16,7 @@ import org.kernelir.core.tensor.CpuTensor;
  * <pre>{@code
  * GraphModule m = GraphModule.of(graph, registry.kernels());
  * List<CpuTensor> outputs = m.run(List.of(x, w));
+ * try (RunResult r = m.run(List.of(x, w), pool)) { ... }   // outputs in pooled memory until closed
  * }</pre>
  *
  * @param graph   the program
@@ -51,6 +53,14 @@ public record GraphModule(Graph graph, KernelCatalog catalog) {
     /** Runs the graph on CPU tensors, one per placeholder; see {@link Interpreter#run}. */
     public List<CpuTensor> run(List<CpuTensor> inputs) {
         return new Interpreter(catalog).run(graph, inputs);
+    }
+
+    /**
+     * Runs the graph with memory from {@code pool}; close the result to give its outputs' memory back. See
+     * {@link Interpreter#run(Graph, List, TensorPool)}.
+     */
+    public RunResult run(List<CpuTensor> inputs, TensorPool pool) {
+        return new Interpreter(catalog).run(graph, inputs, pool);
     }
 
     /** The graph's name. */

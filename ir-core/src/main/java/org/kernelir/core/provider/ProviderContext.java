@@ -6,7 +6,9 @@ import org.kernelir.core.kernel.KernelDef;
 public interface ProviderContext {
 
     /**
-     * Adds an implementation of an IR op.
+     * Adds an implementation of an IR op. An op that allows inplace may get one functional and one in-place
+     * implementation: the default overload then runs the functional one without cloning its activations (see
+     * {@link Implementation}).
      *
      * @throws IllegalArgumentException if the op is unknown, the provider already implements it (in the same
      *                                  mode), or an inplace implementation targets an op that does not allow it

@@ -94,7 +94,8 @@ public final class ProviderRegistry {
      *
      * @throws ProviderRegistrationException naming the provider, its source and the problem: an invalid or
      *                                       reserved name, a name already taken (naming both sources), an
-     *                                       implementation of an unknown op, a duplicate implementation, an inplace
+     *                                       implementation of an unknown op, a second implementation of the same
+     *                                       form (functional or inplace) of one op, an inplace
      *                                       implementation of an op that does not allow inplace, a kernel op outside
      *                                       the provider's namespace
      */
@@ -233,11 +234,19 @@ public final class ProviderRegistry {
                 throw new ProviderRegistrationException(who + ": inplace implementation of op " + op.name()
                         + ", which does not allow inplace; register it with Implementation.of instead");
             }
-            if (impls.containsKey(op.name())) {
-                throw new ProviderRegistrationException(who + " implements op " + op.name()
-                        + " twice; a provider has at most one implementation per op");
+            Implementation<?> bound = impl.boundTo(name, availability);
+            Implementation<?> existing = impls.get(op.name());
+            if (existing != null) {
+                boolean bothForms = existing.functionalForm().isEmpty() && existing.isInplace() != impl.isInplace();
+                if (!bothForms) {
+                    throw new ProviderRegistrationException(who + " implements op " + op.name()
+                            + " twice; a provider has at most one implementation per op and form (one functional, "
+                            + "one inplace)");
+                }
+                bound = existing.isInplace() ? Implementation.withBothForms(existing, bound)
+                        : Implementation.withBothForms(bound, existing);
             }
-            impls.put(op.name(), impl.boundTo(name, availability));
+            impls.put(op.name(), bound);
         }
 
         @Override

@@ -173,7 +173,7 @@ final class CpuKernels {
 
     /** A new contiguous tensor holding row-major integer {@code values}, stored exactly (wrapping to the dtype). */
     private static CpuTensor fromLongs(DType dtype, long[] shape, long[] values) {
-        CpuTensor out = CpuTensor.zeros(dtype, shape);
+        CpuTensor out = CpuTensor.empty(dtype, shape);
         for (int i = 0; i < values.length; i++) {
             Storage.storeLong(out.segment(), dtype, i, values[i]);
         }
@@ -195,7 +195,7 @@ final class CpuKernels {
     }
 
     static CpuTensor fromDoubles(DType dtype, long[] shape, double[] values) {
-        CpuTensor out = CpuTensor.zeros(dtype, shape);
+        CpuTensor out = CpuTensor.empty(dtype, shape);
         scatter(out, values);
         return out;
     }
@@ -296,7 +296,7 @@ final class CpuKernels {
         if (!operands.isFloatingPoint() && isIntegral(x) && isIntegral(y)) {
             long[] xs = longOperand(x, shape);
             long[] ys = longOperand(y, shape);
-            CpuTensor out = CpuTensor.zeros(result, shape);
+            CpuTensor out = CpuTensor.empty(result, shape);
             for (int i = 0; i < xs.length; i++) {
                 Storage.storeLong(out.segment(), result, i, op.applyLong(xs[i], ys[i]));
             }
@@ -559,7 +559,7 @@ final class CpuKernels {
         }
         TensorMeta m = (TensorMeta) Prims.CAT.meta().infer(List.of(metas, a.get(1)));
         int d = m.normalizeDim((int) (long) (Long) a.get(1));
-        CpuTensor out = CpuTensor.zeros(m.dtype(), constantSizes(m.shape()));
+        CpuTensor out = CpuTensor.empty(m.dtype(), constantSizes(m.shape()));
         long start = 0;
         for (Object o : ts) {
             CpuTensor t = (CpuTensor) o;
@@ -577,7 +577,7 @@ final class CpuKernels {
         long[] idx = gatherLong((CpuTensor) a.get(2));
         long[] shape = x.sizes();
         shape[d] = idx.length;
-        CpuTensor out = CpuTensor.zeros(x.dtype(), shape);
+        CpuTensor out = CpuTensor.empty(x.dtype(), shape);
         for (int i = 0; i < idx.length; i++) {
             if (idx[i] < 0 || idx[i] >= x.sizeAt(d)) {
                 throw new IndexOutOfBoundsException("index_select: index " + idx[i] + " at position " + i
@@ -611,7 +611,7 @@ final class CpuKernels {
         long end = ShapeRules.toDim(a.get(0)).constant();
         DType dt = (DType) a.get(1);
         requireCpu((String) a.get(2));
-        CpuTensor out = CpuTensor.zeros(dt, end);
+        CpuTensor out = CpuTensor.empty(dt, end);
         for (long i = 0; i < end; i++) {
             Storage.storeLong(out.segment(), dt, i, i);
         }
@@ -620,7 +620,7 @@ final class CpuKernels {
 
     static Object cloneKernel(List<Object> a) {
         CpuTensor x = (CpuTensor) a.get(0);
-        CpuTensor out = CpuTensor.zeros(x.dtype(), x.sizes());
+        CpuTensor out = CpuTensor.empty(x.dtype(), x.sizes());
         copyElements(out, x);
         return out;
     }

@@ -16,7 +16,9 @@ import org.kernelir.core.shape.Dim;
  * {@link DType}, viewed through a shape, strides (in elements) and an offset (in elements).
  *
  * <p>Calls on a {@code CpuTensor} compute at once ({@link #BACKEND}). Views share the segment with their base.
- * Memory is owned by an automatic arena: it is freed when no tensor refers to it.
+ * Memory is normally garbage collected: it is freed when no tensor refers to it. Inside an
+ * {@link AllocationScope} (a pooled interpreter run), {@link #zeros} and {@link #empty} take blocks of the
+ * scope's {@link TensorPool} instead, which go back to the pool when the run or its result says so.
  */
 public final class CpuTensor implements Tensor {
 
@@ -49,10 +51,30 @@ public final class CpuTensor implements Tensor {
      */
     public static CpuTensor zeros(DType dtype, long... shape) {
         long bytes = Math.max(1, numel(shape) * dtype.byteSize());
+        AllocationScope scope = AllocationScope.current();
+        if (scope != null) {
+            MemorySegment seg = scope.allocate(bytes);
+            seg.fill((byte) 0); // pooled blocks hold whatever their last tensor left
+            return new CpuTensor(seg, dtype, shape.clone(), contiguousStrides(shape), 0);
+        }
         if (bytes > HEAP_LIMIT_BYTES) {
             return zerosNative(dtype, shape);
         }
         MemorySegment seg = MemorySegment.ofArray(new byte[(int) bytes]);
+        return new CpuTensor(seg, dtype, shape.clone(), contiguousStrides(shape), 0);
+    }
+
+    /**
+     * A new contiguous tensor whose contents are unspecified, for code that writes every element before reading
+     * any. Inside an {@link AllocationScope} it is a pooled native block, not cleared; elsewhere it is
+     * {@link #zeros}.
+     */
+    public static CpuTensor empty(DType dtype, long... shape) {
+        AllocationScope scope = AllocationScope.current();
+        if (scope == null) {
+            return zeros(dtype, shape);
+        }
+        MemorySegment seg = scope.allocate(Math.max(1, numel(shape) * dtype.byteSize()));
         return new CpuTensor(seg, dtype, shape.clone(), contiguousStrides(shape), 0);
     }
 

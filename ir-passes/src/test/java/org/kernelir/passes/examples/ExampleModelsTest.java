@@ -16,11 +16,13 @@ import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.GraphVerifier;
 import org.kernelir.core.graph.Node;
 import org.kernelir.core.interp.Interpreter;
+import org.kernelir.core.interp.RunResult;
 import org.kernelir.core.op.OpRegistry;
 import org.kernelir.core.op.Samples;
 import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.core.tensor.TensorMeta;
+import org.kernelir.core.tensor.TensorPool;
 import org.kernelir.passes.LoweringReport;
 import org.kernelir.passes.LoweringResult;
 import org.kernelir.passes.PassConfig;
@@ -68,6 +70,32 @@ class ExampleModelsTest {
 
         assertEquals(List.of(7L, 64L), java.util.Arrays.stream(expected.getFirst().sizes()).boxed().toList());
         assertEquals(values(expected), values(interpreter.run(lowered, inputs)));
+    }
+
+    @Test
+    void theTinyModelRunsPooledToTheSameValuesAndReusesItsMemory() {
+        Graph model = ModelFile.read(DIR.resolve(ExampleModels.TINY)).graphs().getFirst();
+        Interpreter interpreter = new Interpreter(new IrOpCatalog(dispatcher));
+        Graph lowered = PassManager.standard(PassConfig.builder(dispatcher).strict(true).build()).run(model).graph();
+        List<CpuTensor> inputs = inputs(model, 5);
+        List<String> expected = values(interpreter.run(lowered, inputs));
+        try (TensorPool pool = new TensorPool()) {
+            for (Graph g : List.of(lowered, model)) {
+                long misses = -1;
+                for (int round = 0; round < 2; round++) {
+                    try (RunResult r = interpreter.run(g, inputs, pool)) {
+                        assertEquals(expected, values(r.outputs()), g.name() + " round " + round);
+                    }
+                    if (round == 0) {
+                        misses = pool.stats().misses();
+                    }
+                }
+                assertEquals(misses, pool.stats().misses(), "the second run allocated nothing: " + pool.stats());
+            }
+            TensorPool.Stats s = pool.stats();
+            assertEquals(0, s.lentBlocks(), s.toString());
+            assertTrue(s.hits() > s.misses(), "intermediates reuse blocks within a run too: " + s);
+        }
     }
 
     @Test

@@ -44,6 +44,13 @@ final class CpuKernelOps {
                     p("weight", ParamType.OPTIONAL_TENSOR), p("epsilon", ParamType.FLOAT)), 2),
             a -> new TupleMeta(List.of(meta(a, 0), meta(a, 1))), CpuKernelOps::fusedAddRmsNormInplace, Set.of(0, 1));
 
+    /** {@code cpu::fused_add_rms_norm(x, residual, weight?, epsilon) -> (y, residual_out)}: fresh outputs. */
+    static final KernelDef FUSED_ADD_RMS_NORM = pure("fused_add_rms_norm", 2,
+            List.of(p("x", ParamType.TENSOR), p("residual", ParamType.TENSOR), p("weight", ParamType.OPTIONAL_TENSOR),
+                    p("epsilon", ParamType.FLOAT)),
+            a -> new TupleMeta(List.of(meta(a, 0).contiguous(), meta(a, 0).contiguous())),
+            CpuKernelOps::fusedAddRmsNorm);
+
     /** {@code cpu::silu_and_mul(x) -> y}. */
     static final KernelDef SILU_AND_MUL = pure("silu_and_mul", 1, List.of(p("x", ParamType.TENSOR)),
             CpuKernelOps::halfWidth, a -> gated(a, 0));
@@ -77,7 +84,7 @@ final class CpuKernelOps {
             CpuKernelOps::groupQuantMeta, CpuKernelOps::groupQuant);
 
     static List<KernelDef> all() {
-        return List.of(RMS_NORM, FUSED_ADD_RMS_NORM_, SILU_AND_MUL, GELU_AND_MUL, ROTARY_EMBEDDING_, STATIC_QUANT_FP8,
+        return List.of(RMS_NORM, FUSED_ADD_RMS_NORM_, FUSED_ADD_RMS_NORM, SILU_AND_MUL, GELU_AND_MUL, ROTARY_EMBEDDING_, STATIC_QUANT_FP8,
                 DYNAMIC_QUANT_FP8, DYNAMIC_GROUP_QUANT_FP8);
     }
 
@@ -143,11 +150,25 @@ final class CpuKernelOps {
     private static Object rmsNorm(List<Object> a) {
         Rows x = Rows.of((CpuTensor) a.get(0));
         CpuTensor w = (CpuTensor) a.get(1);
-        CpuTensor out = CpuTensor.zeros(x.t.dtype(), x.t.sizes());
+        CpuTensor out = CpuTensor.empty(x.t.dtype(), x.t.sizes());
         RmsNormKernels.rmsNorm(elem(x.t.dtype()), x.t.segment(), x.t.offset(), x.rowStride,
                 w == null ? null : w.segment(), w == null ? 0 : w.offset(), out.segment(), 0, x.cols, x.rows, x.cols,
                 (float) ((Number) a.get(2)).doubleValue());
         return out;
+    }
+
+    private static Object fusedAddRmsNorm(List<Object> a) {
+        Rows x = Rows.of((CpuTensor) a.get(0));
+        Rows r = Rows.of((CpuTensor) a.get(1));
+        CpuTensor w = (CpuTensor) a.get(2);
+        // The kernel writes every element of both outputs.
+        CpuTensor y = CpuTensor.empty(x.t.dtype(), x.t.sizes());
+        CpuTensor sum = CpuTensor.empty(x.t.dtype(), x.t.sizes());
+        RmsNormKernels.fusedAddRmsNorm(elem(x.t.dtype()), x.t.segment(), x.t.offset(), x.rowStride,
+                r.t.segment(), r.t.offset(), r.rowStride, w == null ? null : w.segment(), w == null ? 0 : w.offset(),
+                y.segment(), 0, x.cols, sum.segment(), 0, x.cols, x.rows, x.cols,
+                (float) ((Number) a.get(3)).doubleValue());
+        return List.of(y, sum);
     }
 
     private static Object fusedAddRmsNormInplace(List<Object> a) {
@@ -166,7 +187,7 @@ final class CpuKernelOps {
         long[] shape = x.t.sizes();
         int d = x.cols / 2;
         shape[shape.length - 1] = d;
-        CpuTensor out = CpuTensor.zeros(x.t.dtype(), shape);
+        CpuTensor out = CpuTensor.empty(x.t.dtype(), shape);
         ElemType t = elem(x.t.dtype());
         if (kind == 0) {
             ActivationKernels.siluAndMul(t, x.t.segment(), x.t.offset(), x.rowStride, out.segment(), 0, d, x.rows, d);
@@ -195,7 +216,7 @@ final class CpuKernelOps {
     private static Object staticQuant(List<Object> a) {
         Rows x = Rows.of((CpuTensor) a.get(0));
         float scale = (float) ((CpuTensor) a.get(1)).toDoubleArray()[0];
-        CpuTensor out = CpuTensor.zeros(DType.F8E4M3FN, x.t.sizes());
+        CpuTensor out = CpuTensor.empty(DType.F8E4M3FN, x.t.sizes());
         QuantKernels.staticQuantFp8(elem(x.t.dtype()), x.t.segment(), x.t.offset(), x.rowStride, scale,
                 out.segment(), 0, x.cols, x.rows, x.cols);
         return out;
@@ -205,7 +226,7 @@ final class CpuKernelOps {
         Rows x = Rows.of((CpuTensor) a.get(0));
         boolean perToken = (Boolean) a.get(1);
         float ub = a.get(2) == null ? Float.NaN : (float) ((Number) a.get(2)).doubleValue();
-        CpuTensor q = CpuTensor.zeros(DType.F8E4M3FN, x.t.sizes());
+        CpuTensor q = CpuTensor.empty(DType.F8E4M3FN, x.t.sizes());
         CpuTensor scale;
         ElemType t = elem(x.t.dtype());
         if (perToken) {
@@ -226,7 +247,7 @@ final class CpuKernelOps {
         Rows x = Rows.of((CpuTensor) a.get(0));
         int g = Math.toIntExact((Long) a.get(1));
         boolean columnMajor = (Boolean) a.get(2);
-        CpuTensor q = CpuTensor.zeros(DType.F8E4M3FN, x.t.sizes());
+        CpuTensor q = CpuTensor.empty(DType.F8E4M3FN, x.t.sizes());
         int groups = x.cols / g;
         CpuTensor storage = CpuTensor.zeros(DType.F32, columnMajor ? new long[] {groups, x.rows}
                 : new long[] {x.rows, groups});

@@ -22,8 +22,9 @@ import org.kernelir.core.tensor.TensorMeta;
  * be constants (token counts may be symbolic). Beyond that, per op:
  * <ul>
  *   <li>{@code rms_norm}, {@code fused_add_rms_norm}: no {@code variance_size}; weight absent or of x's dtype;
- *       the residual of x's dtype and shape. {@code fused_add_rms_norm} works in place (its
- *       {@code maybe_inplace} overload writes y into x and the sum into the residual).</li>
+ *       the residual of x's dtype and shape. {@code fused_add_rms_norm} has both forms: its
+ *       {@code maybe_inplace} overload writes y into x and the sum into the residual, its default overload
+ *       writes two fresh outputs.</li>
  *   <li>{@code silu_and_mul}, {@code gelu_and_mul}: an even last dimension; gelu's approximate
  *       {@code "none"} or {@code "tanh"}.</li>
  *   <li>{@code rotary_embedding}: positions i64 of rank 1; query and key rank 2; the cache of query's dtype,
@@ -64,7 +65,10 @@ public final class CpuProvider implements KernelProvider {
     public void register(ProviderContext ctx) {
         CpuKernelOps.all().forEach(ctx::kernel);
         ctx.implement(Implementation.of(IrOps.RMS_NORM, CpuProvider::rmsNorm).supports(CpuProvider::supportsRmsNorm));
-        ctx.implement(Implementation.inplace(IrOps.FUSED_ADD_RMS_NORM, CpuProvider::fusedAddRmsNorm)
+        ctx.implement(Implementation.inplace(IrOps.FUSED_ADD_RMS_NORM, CpuProvider::fusedAddRmsNormInplace)
+                .supports(CpuProvider::supportsFusedAddRmsNorm));
+        // The default overload writes fresh outputs directly, instead of cloning x and residual first.
+        ctx.implement(Implementation.of(IrOps.FUSED_ADD_RMS_NORM, CpuProvider::fusedAddRmsNorm)
                 .supports(CpuProvider::supportsFusedAddRmsNorm));
         ctx.implement(Implementation.of(IrOps.SILU_AND_MUL, (IrOps.SiluAndMul) x -> x.call(CpuKernelOps.SILU_AND_MUL, x))
                 .supports(a -> rows(a.meta(0)) && evenLastDim(a.meta(0))));
@@ -91,6 +95,11 @@ public final class CpuProvider implements KernelProvider {
     }
 
     private static TensorPair fusedAddRmsNorm(Tensor x, Tensor residual, Tensor weight, double eps, Long vs) {
+        List<Tensor> out = x.callMulti(CpuKernelOps.FUSED_ADD_RMS_NORM, x, residual, weight, eps);
+        return new TensorPair(out.get(0), out.get(1));
+    }
+
+    private static TensorPair fusedAddRmsNormInplace(Tensor x, Tensor residual, Tensor weight, double eps, Long vs) {
         List<Tensor> out = x.callMulti(CpuKernelOps.FUSED_ADD_RMS_NORM_, x, residual, weight, eps);
         return new TensorPair(out.get(0), out.get(1));
     }
