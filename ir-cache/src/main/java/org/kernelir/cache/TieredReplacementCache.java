@@ -25,9 +25,11 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #getOrLower} does the same for whole lowered graphs ({@link LoweredGraphKey}): a pipeline that has
  * lowered an equal graph before, with the same identity, gets its result back without running a pass.
  *
- * <p>The memory tier is bounded by the total node count of its graphs ({@link CacheConfig#maximumNodes(long)}).
- * Its keys hold only strings, records, UUIDs and graphs, never a provider's classes, so the cache never keeps an
- * unloaded plugin's class loader alive.
+ * <p>The memory tier of replacements is a Caffeine cache bounded by the total node count of its graphs
+ * ({@link CacheConfig#maximumNodes(long)}), made on the first replacement lookup; lowered graphs, few and large,
+ * have a least-recently-used tier under the same bound (see {@code LoweredGraphMemory}). Keys hold only strings,
+ * records, UUIDs and graphs, never a provider's classes, so the cache never keeps an unloaded plugin's class loader
+ * alive.
  *
  * <p>The disk tier ({@link CacheConfig#diskDirectory(Path)}) may be shared by several processes. An entry is used
  * only when its checksum and stored key match; a corrupt or mismatching entry is deleted with a warning that names
@@ -41,7 +43,9 @@ public final class TieredReplacementCache implements ReplacementCache {
     private static final Logger log = LoggerFactory.getLogger(TieredReplacementCache.class);
 
     private final CacheConfig config;
-    private final AsyncCache<CacheKey, Object> memory;
+    /** Replacements; made on the first replacement lookup (see {@link #memory()}). */
+    private volatile AsyncCache<ReplacementKey, Graph> memory;
+    private final LoweredGraphMemory loweredMemory;
     private final DiskTier disk;
 
     private final LongAdder hits = new LongAdder();
@@ -55,28 +59,36 @@ public final class TieredReplacementCache implements ReplacementCache {
 
     TieredReplacementCache(CacheConfig config) {
         this.config = config;
-        // An AsyncCache holds a future per key, so a trace runs outside Caffeine's map locks: a slow trace blocks
-        // only the callers of its own key, and a trace may itself use this cache (a pipeline run inside
-        // getOrLower looks up replacements).
-        this.memory = Caffeine.newBuilder()
-                .maximumWeight(config.maximumNodes())
-                .weigher((CacheKey k, Object v) -> weight(k, v))
-                .evictionListener((k, v, cause) -> {
-                    if (cause.wasEvicted()) {
-                        evictions.increment();
-                    }
-                })
-                .buildAsync();
+        this.loweredMemory = new LoweredGraphMemory(config.maximumNodes(), evictions);
         this.disk = config.diskDirectory().map(d -> new DiskTier(d, config.maximumDiskBytes())).orElse(null);
     }
 
-    /** Nodes held: the graph of a replacement; the input and the result of a lowered graph. */
-    private static int weight(CacheKey key, Object value) {
-        return switch (value) {
-            case Graph g -> g.nodes().size();
-            case LoweredGraph lg -> lg.graph().nodes().size() + ((LoweredGraphKey) key).graph().nodes().size();
-            default -> 1;
-        };
+    /**
+     * The replacements' memory tier, made on first use: a process whose lowered graphs all come from the disk tier
+     * never looks up a replacement, and so never pays for starting Caffeine.
+     */
+    private AsyncCache<ReplacementKey, Graph> memory() {
+        AsyncCache<ReplacementKey, Graph> m = memory;
+        if (m == null) {
+            synchronized (this) {
+                m = memory;
+                if (m == null) {
+                    // An AsyncCache holds a future per key, so a trace runs outside Caffeine's map locks: a slow trace
+                    // blocks only the callers of its own key, and a trace may itself use this cache.
+                    m = Caffeine.newBuilder()
+                            .maximumWeight(config.maximumNodes())
+                            .weigher((ReplacementKey k, Graph g) -> g.nodes().size())
+                            .evictionListener((k, g, cause) -> {
+                                if (cause.wasEvicted()) {
+                                    evictions.increment();
+                                }
+                            })
+                            .buildAsync();
+                    memory = m;
+                }
+            }
+        }
+        return m;
     }
 
     /**
@@ -91,60 +103,78 @@ public final class TieredReplacementCache implements ReplacementCache {
      */
     @Override
     public Graph getOrTrace(ReplacementKey key, Supplier<Graph> trace) {
+        Objects.requireNonNull(key, "key");
         Objects.requireNonNull(trace, "trace");
-        return (Graph) lookup(key, () -> loadReplacement(key, trace), hits);
+        AsyncCache<ReplacementKey, Graph> m = memory();
+        CompletableFuture<Graph> mine = new CompletableFuture<>();
+        CompletableFuture<Graph> present = m.get(key, (k, executor) -> mine);
+        if (present != mine) {
+            hits.increment();
+            return await(present);
+        }
+        try {
+            Graph graph = loadReplacement(key, trace);
+            mine.complete(graph);
+            return graph;
+        } catch (RuntimeException | Error e) {
+            // Caffeine drops a failed future; removing it here as well makes "nothing cached" not depend on that.
+            m.asMap().remove(key, mine);
+            mine.completeExceptionally(e);
+            throw e;
+        }
     }
 
     /**
      * The lowered graph for {@code key}: from memory, else from disk, else made by {@code lower} (once, however
      * many threads ask at the same time) and kept in memory and on disk, unless the configuration turns lowered
-     * graphs off ({@link CacheConfig#cacheLoweredGraphs(boolean)}).
+     * graphs off ({@link CacheConfig#cacheLoweredGraphs(boolean)}). Lowered graphs have their own memory tier, least
+     * recently used out, bounded by {@link CacheConfig#maximumNodes(long)} like the replacements' tier.
      *
      * @return the entry, or {@code null} when {@code lower} returned {@code null} (a result not to keep)
      */
     @Override
     public LoweredGraph getOrLower(LoweredGraphKey key, Supplier<LoweredGraph> lower) {
+        Objects.requireNonNull(key, "key");
         Objects.requireNonNull(lower, "lower");
         if (!config.cacheLoweredGraphs()) {
             return lower.get();
         }
-        boolean[] lowered = new boolean[1];
-        LoweredGraph entry = (LoweredGraph) lookup(key, () -> {
-            lowered[0] = true;
-            return loadLowered(key, lower);
-        }, graphHits);
-        // A result its pipeline would not keep is not shared with concurrent callers either: those that waited for
-        // it lower anew.
-        return entry != null || lowered[0] ? entry : lower.get();
+        LoweredGraph hit = loweredMemory.get(key);
+        if (hit != null) {
+            graphHits.increment();
+            return hit;
+        }
+        CompletableFuture<LoweredGraph> mine = new CompletableFuture<>();
+        CompletableFuture<LoweredGraph> present = loweredMemory.begin(key, mine);
+        if (present != null) {
+            graphHits.increment();
+            LoweredGraph waited = await(present);
+            // A result its pipeline would not keep is not shared either: those that waited for it lower anew.
+            return waited != null ? waited : lower.get();
+        }
+        try {
+            LoweredGraph entry = loweredMemory.get(key); // finished between the first look and begin()
+            if (entry == null) {
+                entry = loadLowered(key, lower);
+                if (entry != null) {
+                    loweredMemory.put(key, entry);
+                }
+            } else {
+                graphHits.increment();
+            }
+            mine.complete(entry);
+            return entry;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            loweredMemory.finish(key, mine);
+        }
     }
 
     @Override
     public boolean cachesLoweredGraphs() {
         return config.cacheLoweredGraphs();
-    }
-
-    /** Memory, else {@code load}; concurrent callers of a missing key wait for the first one's load. */
-    private Object lookup(CacheKey key, Supplier<Object> load, LongAdder hitCounter) {
-        Objects.requireNonNull(key, "key");
-        CompletableFuture<Object> mine = new CompletableFuture<>();
-        CompletableFuture<Object> present = memory.get(key, (k, executor) -> mine);
-        if (present != mine) {
-            hitCounter.increment();
-            return await(present);
-        }
-        try {
-            Object value = load.get();
-            if (value == null) {
-                memory.asMap().remove(key, mine);
-            }
-            mine.complete(value);
-            return value;
-        } catch (RuntimeException | Error e) {
-            // Caffeine drops a failed future; removing it here as well makes "nothing cached" not depend on that.
-            memory.asMap().remove(key, mine);
-            mine.completeExceptionally(e);
-            throw e;
-        }
     }
 
     private Graph loadReplacement(ReplacementKey key, Supplier<Graph> trace) {
@@ -195,7 +225,7 @@ public final class TieredReplacementCache implements ReplacementCache {
         return made;
     }
 
-    private static Object await(CompletableFuture<Object> future) {
+    private static <T> T await(CompletableFuture<T> future) {
         try {
             return future.join();
         } catch (CompletionException e) {
@@ -233,16 +263,21 @@ public final class TieredReplacementCache implements ReplacementCache {
     @Override
     public void invalidateProvider(String providerName) {
         Objects.requireNonNull(providerName, "providerName");
-        memory.synchronous().asMap().keySet().removeIf(k -> switch (k) {
-            case ReplacementKey r -> r.provider().name().equals(providerName);
-            case LoweredGraphKey g -> true;
-        });
+        AsyncCache<ReplacementKey, Graph> m = memory;
+        if (m != null) {
+            m.synchronous().asMap().keySet().removeIf(k -> k.provider().name().equals(providerName));
+        }
+        loweredMemory.clear();
     }
 
     /** Drops every entry from memory and deletes every entry on disk. Counters are kept. */
     @Override
     public void clear() {
-        memory.synchronous().invalidateAll();
+        AsyncCache<ReplacementKey, Graph> m = memory;
+        if (m != null) {
+            m.synchronous().invalidateAll();
+        }
+        loweredMemory.clear();
         if (disk != null) {
             disk.clear();
         }
@@ -268,7 +303,10 @@ public final class TieredReplacementCache implements ReplacementCache {
 
     /** Runs pending memory-tier maintenance (evictions) now; for tests. */
     void cleanUp() {
-        memory.synchronous().cleanUp();
+        AsyncCache<ReplacementKey, Graph> m = memory;
+        if (m != null) {
+            m.synchronous().cleanUp();
+        }
     }
 
     @Override

@@ -224,6 +224,28 @@ class TieredReplacementCacheTest {
     }
 
     @Test
+    void loweredGraphsAreBoundedByNodesLeastRecentlyUsedOut() {
+        java.util.UUID p = java.util.UUID.randomUUID();
+        List<LoweredGraphKey> keys = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Graph input = Graph.builder("g" + i).output(List.of());
+            keys.add(new LoweredGraphKey(p, input));
+        }
+        Graph result = trace(key(CPU, 128));
+        long weight = 1 + result.nodes().size(); // an entry weighs its input (one node here) and its result
+        TieredReplacementCache bounded = ReplacementCaches.builder().noDisk().maximumNodes(2 * weight).build();
+        bounded.getOrLower(keys.get(0), () -> new LoweredGraph(result, "0"));
+        bounded.getOrLower(keys.get(1), () -> new LoweredGraph(result, "1"));
+        bounded.getOrLower(keys.get(0), () -> new LoweredGraph(result, "again")); // a hit: 0 is now the most recent
+        bounded.getOrLower(keys.get(2), () -> new LoweredGraph(result, "2"));    // evicts 1, the least recent
+
+        assertEquals(1, bounded.stats().evictions());
+        assertEquals("0", bounded.getOrLower(keys.get(0), () -> new LoweredGraph(result, "lowered again")).notes());
+        assertEquals("lowered again", bounded.getOrLower(keys.get(1), () -> new LoweredGraph(result, "lowered again"))
+                .notes());
+    }
+
+    @Test
     void loweredGraphKeysCompareTheGraphAndThePipeline() {
         java.util.UUID p = java.util.UUID.randomUUID();
         Graph a = trace(key(CPU, 64));

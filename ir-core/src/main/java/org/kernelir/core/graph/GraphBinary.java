@@ -1,6 +1,7 @@
 package org.kernelir.core.graph;
 
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -19,8 +20,8 @@ import org.kernelir.core.tensor.TupleMeta;
  * started. People read {@link GraphJson} instead.
  *
  * <p>Layout: the magic {@code KIRG}, a format byte, the graph name, the node count, then per node its name, kind,
- * target (calls), arguments and metadata (dtypes by id, devices as kind and index). Strings are a length and
- * their UTF-16 units; counts and node indices are unsigned LEB128; every argument value has a one-byte tag.
+ * target (calls), arguments and metadata (dtypes by id, devices as kind and index). Strings are Latin-1 bytes,
+ * or their UTF-16 units; counts and node indices are unsigned LEB128; every argument value has a one-byte tag.
  */
 public final class GraphBinary {
 
@@ -245,7 +246,7 @@ public final class GraphBinary {
 
     private static Dim readDim(In in, int tag) {
         return switch (tag) {
-            case DIM_CONSTANT -> Dim.of(in.i64());
+            case DIM_CONSTANT -> in.constant(in.i64());
             case DIM_SYMBOL -> in.symbols.computeIfAbsent(in.string(), Dim::sym);
             case DIM_EXPR -> Dim.parse(in.string());
             default -> throw bad("expected a dimension at byte " + (in.pos - 1) + ", found tag "
@@ -306,18 +307,24 @@ public final class GraphBinary {
             }
         }
 
-        /** The UTF-16 units, each as an unsigned LEB128 (one byte for ASCII): any string, lone surrogates too. */
+        /**
+         * {@code length << 1}, then for a Latin-1 string its bytes (converted and copied in bulk, which is fast even
+         * before the JIT compiler has seen this code), else {@code length << 1 | 1} and each UTF-16 unit as an
+         * unsigned LEB128: any string, lone surrogates included.
+         */
         void string(String s) {
             int n = s.length();
-            uint(n);
+            byte[] latin1 = s.getBytes(StandardCharsets.ISO_8859_1);
+            // Characters beyond Latin-1 became '?': the round trip tells, in bulk operations too.
+            if (new String(latin1, StandardCharsets.ISO_8859_1).equals(s)) {
+                uint(n << 1);
+                bytes(latin1);
+                return;
+            }
+            uint(n << 1 | 1);
             ensure(3 * n);
             for (int i = 0; i < n; i++) {
-                char c = s.charAt(i);
-                if (c < 0x80) {
-                    buf[size++] = (byte) c;
-                } else {
-                    uint(c);
-                }
+                uint(s.charAt(i));
             }
         }
 
@@ -330,7 +337,18 @@ public final class GraphBinary {
     private static final class In {
         private final byte[] buf;
         private final Map<String, Dim> symbols = new HashMap<>();
+        private Dim lastConstant = Dim.ONE;
         private int pos;
+
+        /** The constant {@code value}, reusing the previous one when equal (sizes and strides repeat). */
+        Dim constant(long value) {
+            Dim d = lastConstant;
+            if (!d.isConstant() || d.constant() != value) {
+                d = Dim.of(value);
+                lastConstant = d;
+            }
+            return d;
+        }
 
         In(byte[] buf) {
             this.buf = buf;
@@ -370,23 +388,23 @@ public final class GraphBinary {
         }
 
         String string() {
-            int n = uint();
+            int head = uint();
+            int n = head >>> 1;
             if (n > buf.length - pos) {
                 throw bad("truncated binary graph");
             }
+            if ((head & 1) == 0) {
+                String s = new String(buf, pos, n, StandardCharsets.ISO_8859_1);
+                pos += n;
+                return s;
+            }
             char[] chars = new char[n];
             for (int i = 0; i < n; i++) {
-                int b = u8();
-                if (b < 0x80) {
-                    chars[i] = (char) b;
-                } else {
-                    pos--;
-                    int c = uint();
-                    if (c > Character.MAX_VALUE) {
-                        throw bad("bad character " + c);
-                    }
-                    chars[i] = (char) c;
+                int c = uint();
+                if (c > Character.MAX_VALUE) {
+                    throw bad("bad character " + c);
                 }
+                chars[i] = (char) c;
             }
             return new String(chars);
         }
