@@ -1,7 +1,7 @@
 package org.kernelir.cache;
 
-import java.util.Objects;
 import java.util.HexFormat;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.zip.CRC32C;
 import org.kernelir.core.graph.Graph;
@@ -14,8 +14,8 @@ import org.kernelir.core.graph.GraphBinary;
  *
  * <p>In memory, keys compare the input graph structurally ({@link Graph#equals}), so an equal graph built anew
  * finds the entry and no two different graphs ever share one. On disk, an entry stores the input graph's binary
- * form ({@link GraphBinary}) and is used only when that equals this key's, so a disk entry is never used for
- * another graph either.
+ * form ({@link GraphBinary}) and is used only when it matches this key's graph exactly, so a disk entry is never
+ * used for another graph either.
  */
 public final class LoweredGraphKey implements CacheKey {
 
@@ -46,20 +46,21 @@ public final class LoweredGraphKey implements CacheKey {
     }
 
     /**
-     * The text names the input graph by the CRC-32C and length of its binary form, which spreads entries over file
-     * names; the disk entry stores the whole binary form, and a reader uses the entry only when it equals
-     * {@link #inputBytes()} byte for byte.
+     * The text names the input graph by its name, node count and a hash of its node names, which spreads entries
+     * over file names at almost no cost; the disk entry stores the input graph's whole binary form, and a reader
+     * uses the entry only when it matches this key's graph exactly ({@link GraphBinary#matches}).
      */
     @Override
     public String text() {
         String t = text;
         if (t == null) {
-            byte[] in = inputBytes();
-            CRC32C crc = new CRC32C();
-            crc.update(in, 0, in.length);
+            int names = 1;
+            for (org.kernelir.core.graph.Node n : graph.nodes()) {
+                names = 31 * names + n.name().hashCode();
+            }
             t = "kernel-ir lowered graph\nformat " + ReplacementKey.FORMAT_VERSION + "\npipeline " + pipeline
-                    + "\ngraph " + graph.name() + "\ninput crc32c " + HexFormat.of().toHexDigits((int) crc.getValue())
-                    + " bytes " + in.length + "\n";
+                    + "\ngraph " + graph.name() + "\ninput nodes " + graph.nodes().size() + " names "
+                    + HexFormat.of().toHexDigits(names) + "\n";
             text = t;
         }
         return t;
@@ -80,7 +81,8 @@ public final class LoweredGraphKey implements CacheKey {
                 + HexFormat.of().toHexDigits((int) crc.getValue());
     }
 
-    /** The input graph in {@link GraphBinary} form, computed once. Callers must not modify the array. */
+    /** The input graph in {@link GraphBinary} form (what a new disk entry stores), computed once. Callers must not
+     * modify the array. */
     byte[] inputBytes() {
         byte[] b = input;
         if (b == null) {

@@ -57,9 +57,8 @@ final class LoweredGraphs {
         if (notesLength < 0 || inputLength < 0 || graphStart < 0 || graphStart > payload.length) {
             throw new IllegalArgumentException("lengths " + notesLength + " and " + inputLength + " do not fit the entry");
         }
-        byte[] expected = key.inputBytes();
-        if (!Arrays.equals(payload, inputStart, graphStart, expected, 0, expected.length)) {
-            throw new IllegalArgumentException("it was stored for another input graph with the same checksum");
+        if (!GraphBinary.matches(key.graph(), payload, inputStart, graphStart)) {
+            throw new IllegalArgumentException("it was stored for another input graph of the same name and size");
         }
         String notes = new String(payload, notesStart, notesLength, StandardCharsets.UTF_8);
         return new LoweredGraph(GraphBinary.read(Arrays.copyOfRange(payload, graphStart, payload.length)), notes);

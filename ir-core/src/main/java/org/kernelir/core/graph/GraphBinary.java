@@ -51,11 +51,33 @@ public final class GraphBinary {
     /** The bytes of {@code graph}. */
     public static byte[] write(Graph graph) {
         Out out = new Out(64 * graph.nodes().size() + 32);
+        writeTo(out, graph);
+        return out.toArray();
+    }
+
+    /**
+     * Whether {@code bytes[from, to)} are exactly what {@link #write} gives for {@code graph}, found by walking the
+     * graph against the bytes (no encoding is built, and the walk stops at the first difference). A cache uses this
+     * to prove that a stored entry was made for this very graph.
+     */
+    public static boolean matches(Graph graph, byte[] bytes, int from, int to) {
+        if (from < 0 || to > bytes.length || from > to) {
+            return false;
+        }
+        Match m = new Match(bytes, from, to);
+        writeTo(m, graph);
+        return m.same && m.pos == to;
+    }
+
+    private static void writeTo(Out out, Graph graph) {
         out.bytes(MAGIC);
         out.u8(FORMAT);
         out.string(graph.name());
         out.uint(graph.nodes().size());
         for (Node n : graph.nodes()) {
+            if (!out.going()) {
+                return;
+            }
             out.string(n.name());
             out.u8(n.kind().ordinal());
             if (n.kind() == Node.Kind.CALL) {
@@ -67,7 +89,6 @@ public final class GraphBinary {
             }
             meta(out, n.meta());
         }
-        return out.toArray();
     }
 
     /**
@@ -266,7 +287,7 @@ public final class GraphBinary {
     }
 
     /** A growable byte buffer. */
-    private static final class Out {
+    private static class Out {
         private byte[] buf;
         private int size;
 
@@ -274,7 +295,12 @@ public final class GraphBinary {
             buf = new byte[capacity];
         }
 
-        private void ensure(int more) {
+        /** Whether writing on is of use (a {@link Match} stops at the first difference). */
+        boolean going() {
+            return true;
+        }
+
+        void ensure(int more) {
             if (size + more > buf.length) {
                 buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
             }
@@ -330,6 +356,89 @@ public final class GraphBinary {
 
         byte[] toArray() {
             return Arrays.copyOf(buf, size);
+        }
+    }
+
+    /** Compares what would be written with expected bytes instead of writing them. */
+    private static final class Match extends Out {
+        private final byte[] expected;
+        private final int end;
+        private int pos;
+        private boolean same = true;
+
+        Match(byte[] expected, int from, int to) {
+            super(0);
+            this.expected = expected;
+            this.pos = from;
+            this.end = to;
+        }
+
+        @Override
+        boolean going() {
+            return same;
+        }
+
+        @Override
+        void ensure(int more) {
+            // Nothing is written.
+        }
+
+        @Override
+        void u8(int v) {
+            same &= pos < end && expected[pos++] == (byte) v;
+        }
+
+        @Override
+        void bytes(byte[] b) {
+            same &= pos + b.length <= end && Arrays.equals(expected, pos, pos + b.length, b, 0, b.length);
+            pos += b.length;
+        }
+
+        @Override
+        void uint(int v) {
+            while ((v & ~0x7F) != 0) {
+                u8((v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            u8(v);
+        }
+
+        @Override
+        void i64(long v) {
+            for (int i = 0; i < 8; i++) {
+                u8((int) (v >>> (8 * i)));
+            }
+        }
+
+        @Override
+        void string(String s) {
+            int n = s.length();
+            int at = pos;
+            int head = expectedUint();
+            if (!same) {
+                return;
+            }
+            if (head == n << 1 && pos + n <= end) {
+                // Stored as Latin-1: equal exactly when s is these characters (then the writer took this path too).
+                same = new String(expected, pos, n, StandardCharsets.ISO_8859_1).equals(s);
+                pos += n;
+                return;
+            }
+            pos = at;
+            super.string(s); // the UTF-16 form, compared unit by unit through the overrides above
+        }
+
+        private int expectedUint() {
+            int v = 0;
+            for (int shift = 0; shift < 35 && pos < end; shift += 7) {
+                int b = expected[pos++] & 0xFF;
+                v |= (b & 0x7F) << shift;
+                if ((b & 0x80) == 0) {
+                    return v;
+                }
+            }
+            same = false;
+            return -1;
         }
     }
 
