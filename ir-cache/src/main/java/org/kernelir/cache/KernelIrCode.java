@@ -25,7 +25,7 @@ import org.kernelir.core.provider.Fingerprints;
  * that lowers one model from the cache and exits pays for this once, before its JIT compiler has warmed up, where
  * a SHA-256 over the same listing cost some 80 ms (measured on the 84 MB benchmark JAR). Equal contents give equal
  * identities whatever the entry order or the file's path and time, so machines that install the same JARs share
- * entries. For a class folder (tests, IDEs) it is {@link Fingerprints#of(Path)}.
+ * entries. For a class folder (tests, IDEs) it is {@link Fingerprints#of(Class, String)}.
  */
 public final class KernelIrCode {
 
@@ -81,7 +81,7 @@ public final class KernelIrCode {
                  | IOException e) {
             // Not a readable JAR: a class folder, or something else; Fingerprints handles both.
         }
-        return Fingerprints.ofPackage(c, "org.kernelir");
+        return Fingerprints.of(c, "org.kernelir").sha256();
     }
 
     /** 128 bits over (name, size, CRC-32) of each entry under {@code org/kernelir/}, in any order, plus the count. */

@@ -64,31 +64,6 @@ public final class Fingerprints {
     }
 
     /**
-     * A cheap fingerprint of the code under {@code packageName} where {@code cls} comes from: for a JAR, the
-     * SHA-256 over the name, size and CRC-32 of each entry under the package, read from the JAR's directory (a few
-     * milliseconds even in a cold JVM, whatever the JAR's size); for a class folder, as {@link #of(Path)}. Caches
-     * key on it to notice that kernel-ir's own code changed. Cached per file and modification time.
-     *
-     * @return the fingerprint, or the class's name and the SHA-256 of its bytes when its location is unknown
-     */
-    public static String ofPackage(Class<?> cls, String packageName) {
-        java.security.CodeSource cs = cls.getProtectionDomain().getCodeSource();
-        URL url = cs == null ? null : cs.getLocation();
-        try {
-            if (url != null) {
-                Path p = Path.of(url.toURI());
-                String prefix = packageName.replace('.', '/') + "/";
-                boolean jar = Files.isRegularFile(p);
-                String key = p + "@" + lastModified(p) + "#entries:" + prefix;
-                return CACHE.computeIfAbsent(key, k -> jar ? ofJarEntries(p, prefix) : of(p));
-            }
-        } catch (URISyntaxException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
-            // Not a file: fall through to the class's own bytes.
-        }
-        return cls.getName() + ":" + sha256Bytes(classBytes(cls));
-    }
-
-    /**
      * SHA-256 (hex) over the name, size and CRC-32 of each entry of a JAR whose name starts with {@code prefix},
      * in name order. The CRCs come from the JAR's central directory, so nothing is decompressed: this stays a
      * few milliseconds in a cold JVM, where hashing the bytes would take a hundred.
