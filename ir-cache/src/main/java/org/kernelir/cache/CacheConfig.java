@@ -65,7 +65,7 @@ public final class CacheConfig {
     }
 
     /**
-     * Keeps traced replacements and lowered graphs on disk under {@code directory}, in its subfolder {@code replacements-v2}, so that
+     * Keeps traced replacements and lowered graphs on disk under {@code directory}, in its subfolder {@code replacements-v3}, so that
      * a new process (or another process sharing the folder) does not trace them again. The folder is created when
      * needed; if it cannot be, the cache logs a warning and works in memory only.
      *

@@ -3,7 +3,7 @@ package org.kernelir.cache;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.zip.CRC32C;
+import java.util.zip.CRC32;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.GraphBinary;
 
@@ -23,6 +23,9 @@ public final class LoweredGraphKey implements CacheKey {
     private final Graph graph;
     private volatile byte[] input;
     private volatile String text;
+    private volatile String hash;
+    /** The last pipeline's texts: a process lowers many graphs with one pipeline. */
+    private static volatile PipelineText lastPipeline;
 
     /**
      * The key of lowering {@code graph} with the pipeline whose identity is {@code pipeline}.
@@ -58,8 +61,7 @@ public final class LoweredGraphKey implements CacheKey {
             for (org.kernelir.core.graph.Node n : graph.nodes()) {
                 names = 31 * names + n.name().hashCode();
             }
-            t = "kernel-ir lowered graph\nformat " + ReplacementKey.FORMAT_VERSION + "\npipeline " + pipeline
-                    + "\ngraph " + graph.name() + "\ninput nodes " + graph.nodes().size() + " names "
+            t = pipelineText().text + "graph " + graph.name() + "\ninput nodes " + graph.nodes().size() + " names "
                     + HexFormat.of().toHexDigits(names) + "\n";
             text = t;
         }
@@ -67,18 +69,37 @@ public final class LoweredGraphKey implements CacheKey {
     }
 
     /**
-     * The pipeline's UUID and the CRC-32C of {@link #text()}, in hex: unique enough to spread entries over file
+     * The pipeline's UUID and the CRC-32 of {@link #text()}, in hex: unique enough to spread entries over file
      * names, and cheap in a JVM that has just started (a SHA-256 there costs more than reading the entry). Two keys
      * with one file name only take turns in it: the stored text and input graph decide whether an entry is used.
      */
     @Override
     public String hash() {
-        byte[] t = text().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        CRC32C crc = new CRC32C();
-        crc.update(t, 0, t.length);
-        return "lowered-" + HexFormat.of().toHexDigits(pipeline.getMostSignificantBits())
-                + HexFormat.of().toHexDigits(pipeline.getLeastSignificantBits()) + "-"
-                + HexFormat.of().toHexDigits((int) crc.getValue());
+        String h = hash;
+        if (h == null) {
+            byte[] t = text().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            CRC32 crc = new CRC32();
+            crc.update(t, 0, t.length);
+            h = pipelineText().fileNamePrefix + HexFormat.of().toHexDigits((int) crc.getValue());
+            hash = h;
+        }
+        return h;
+    }
+
+    /** The parts of the text and file name that depend on the pipeline alone, shared by its keys. */
+    private PipelineText pipelineText() {
+        PipelineText p = lastPipeline;
+        if (p == null || !p.pipeline.equals(pipeline)) {
+            HexFormat hex = HexFormat.of();
+            p = new PipelineText(pipeline, "kernel-ir lowered graph\nformat " + ReplacementKey.FORMAT_VERSION
+                    + "\npipeline " + pipeline + "\n", "lowered-" + hex.toHexDigits(pipeline.getMostSignificantBits())
+                    + hex.toHexDigits(pipeline.getLeastSignificantBits()) + "-");
+            lastPipeline = p;
+        }
+        return p;
+    }
+
+    private record PipelineText(UUID pipeline, String text, String fileNamePrefix) {
     }
 
     /** The input graph in {@link GraphBinary} form (what a new disk entry stores), computed once. Callers must not

@@ -6,8 +6,9 @@ import org.kernelir.core.graph.GraphBinary;
 
 /**
  * The disk form of a {@link LoweredGraph}: {@code notes <n> input <m>}, a newline, {@code n} bytes of notes in
- * UTF-8, {@code m} bytes of the input graph's {@link GraphBinary} form, then the lowered graph's binary form
- * (which a process that has just started reads quickly).
+ * UTF-8, {@code m} bytes of the input graph's {@link GraphBinary} form, then the lowered graph's binary form relative
+ * to the input graph (its inputs and most of its metadata are references to the input graph's, which a process that
+ * has just started reads quickly).
  */
 final class LoweredGraphs {
 
@@ -18,7 +19,7 @@ final class LoweredGraphs {
         byte[] notes = lowered.notes().getBytes(StandardCharsets.UTF_8);
         byte[] input = key.inputBytes();
         byte[] head = ("notes " + notes.length + " input " + input.length + "\n").getBytes(StandardCharsets.US_ASCII);
-        byte[] graph = GraphBinary.write(lowered.graph());
+        byte[] graph = GraphBinary.write(lowered.graph(), key.graph());
         byte[] out = new byte[head.length + notes.length + input.length + graph.length];
         int at = 0;
         for (byte[] part : new byte[][] {head, notes, input, graph}) {
@@ -61,6 +62,8 @@ final class LoweredGraphs {
             throw new IllegalArgumentException("it was stored for another input graph of the same name and size");
         }
         String notes = new String(payload, notesStart, notesLength, StandardCharsets.UTF_8);
-        return new LoweredGraph(GraphBinary.read(Arrays.copyOfRange(payload, graphStart, payload.length)), notes);
+        // Proved equal to the graph the entry was written against, so the lowered graph may refer to its nodes.
+        return new LoweredGraph(GraphBinary.read(Arrays.copyOfRange(payload, graphStart, payload.length), key.graph()),
+                notes);
     }
 }

@@ -284,7 +284,7 @@ public final class TieredReplacementCache implements ReplacementCache {
     }
 
     /**
-     * The folder holding the disk tier's entries ({@code <disk directory>/replacements-v2}).
+     * The folder holding the disk tier's entries ({@code <disk directory>/replacements-v3}).
      *
      * @return the folder, or empty when this cache has no disk tier
      */

@@ -54,9 +54,9 @@ class DiskTierTest {
     void aNewInstanceAnswersFromDisk() throws IOException {
         ReplacementKey k = key(CPU, 4096);
         Graph traced = cache().getOrTrace(k, () -> trace(k));
-        String text = Files.readString(entry(k));
-        assertTrue(text.startsWith("kernel-ir-replacement 2\n" + k.text() + "{"), text);
-        assertTrue(text.matches("(?s).*\ncrc32c [0-9a-f]{8}\n"), text);
+        String text = new String(Files.readAllBytes(entry(k)), StandardCharsets.ISO_8859_1);
+        assertTrue(text.startsWith("kernel-ir-replacement 3\n" + k.text() + "KIRG"), text);
+        assertTrue(text.matches("(?s).*crc32 [0-9a-f]{8}\n"), text);
 
         TieredReplacementCache fresh = cache();
         Graph fromDisk = fresh.getOrTrace(k, () -> {
@@ -98,15 +98,15 @@ class DiskTierTest {
     void aGarbageFileIsDiscardedAndTracedAgain() throws IOException {
         byte[] garbage = new byte[3000];
         new Random(42).nextBytes(garbage);
-        assertDiscarded(bytes -> garbage, "not a kernel-ir-replacement 2 entry");
+        assertDiscarded(bytes -> garbage, "not a kernel-ir-replacement 3 entry");
     }
 
     @Test
     void anEntryWithAnUnreadableGraphIsDiscardedAndTracedAgain() throws IOException {
         ReplacementKey k = key(CPU, 4096);
-        byte[] body = ("kernel-ir-replacement 2\n" + k.text() + "{\"format\": \"kernel-ir.graph\", \"oops\n")
+        byte[] body = ("kernel-ir-replacement 3\n" + k.text() + "KIRG\u0001oops")
                 .getBytes(StandardCharsets.UTF_8);
-        String trailer = "crc32c " + DiskTier.checksum(body, body.length) + "\n";
+        String trailer = "crc32 " + DiskTier.checksum(body, body.length) + "\n";
         byte[] entry = Arrays.copyOf(body, body.length + trailer.length());
         System.arraycopy(trailer.getBytes(StandardCharsets.US_ASCII), 0, entry, body.length, trailer.length());
         assertDiscarded(bytes -> entry, "unreadable content: ");

@@ -27,7 +27,7 @@ class CacheCommandTest {
         String cache = dir.resolve("cache").toString();
         JsonNode empty = kir.run("cache", "stats", "--cache-dir", cache, "--json").json();
         assertEquals(0, empty.get("entries").asInt());
-        assertEquals(dir.resolve("cache").resolve("replacements-v2").toString(), empty.get("dir").asText());
+        assertEquals(dir.resolve("cache").resolve("replacements-v3").toString(), empty.get("dir").asText());
 
         JsonNode lowered = kir.run("lower", "--example", "tiny", "--cache-dir", cache, "--json").json();
         int traces = lowered.get("cache").get("traces").asInt();

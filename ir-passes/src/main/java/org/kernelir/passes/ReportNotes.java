@@ -93,25 +93,36 @@ final class ReportNotes {
 
     private static List<String> fields(String s, int from, int to) {
         List<String> out = new ArrayList<>(4);
-        StringBuilder f = new StringBuilder();
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (c == '\t') {
-                out.add(f.toString());
-                f.setLength(0);
-            } else if (c == '\\' && i + 1 < to) {
-                char e = s.charAt(++i);
-                f.append(switch (e) {
+        // Node and op names rarely hold a backslash: cut at the tabs, and unescape only the fields that need it.
+        int at = from;
+        while (true) {
+            int tab = s.indexOf('\t', at);
+            int end = tab < 0 || tab > to ? to : tab;
+            String f = s.substring(at, end);
+            out.add(f.indexOf('\\') < 0 ? f : unescape(f));
+            if (end == to) {
+                return out;
+            }
+            at = end + 1;
+        }
+    }
+
+    private static String unescape(String f) {
+        StringBuilder sb = new StringBuilder(f.length());
+        for (int i = 0; i < f.length(); i++) {
+            char c = f.charAt(i);
+            if (c == '\\' && i + 1 < f.length()) {
+                char e = f.charAt(++i);
+                sb.append(switch (e) {
                     case 't' -> '\t';
                     case 'n' -> '\n';
                     case '\\' -> '\\';
                     default -> throw new IllegalArgumentException("bad escape \\" + e + " in lowering notes");
                 });
             } else {
-                f.append(c);
+                sb.append(c);
             }
         }
-        out.add(f.toString());
-        return out;
+        return sb.toString();
     }
 }

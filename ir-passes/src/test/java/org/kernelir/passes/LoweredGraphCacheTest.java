@@ -200,7 +200,7 @@ class LoweredGraphCacheTest {
     }
 
     private List<Path> entries() throws IOException {
-        try (Stream<Path> s = Files.list(dir.resolve("replacements-v2"))) {
+        try (Stream<Path> s = Files.list(dir.resolve("replacements-v3"))) {
             return s.filter(p -> p.toString().endsWith(".kir")).toList();
         }
     }

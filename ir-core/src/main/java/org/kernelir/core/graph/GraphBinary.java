@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.shape.Dim;
 import org.kernelir.core.tensor.Device;
@@ -22,11 +23,22 @@ import org.kernelir.core.tensor.TupleMeta;
  * <p>Layout: the magic {@code KIRG}, a format byte, the graph name, the node count, then per node its name, kind,
  * target (calls), arguments and metadata (dtypes by id, devices as kind and index). Strings are Latin-1 bytes,
  * or their UTF-16 units; counts and node indices are unsigned LEB128; every argument value has a one-byte tag.
+ *
+ * <p>A graph can also be written <em>relative to a base graph</em> ({@link #write(Graph, Graph)}), format
+ * {@value #RELATIVE_FORMAT}: a graph input equal to one of the base's is stored as the base node's index, and
+ * metadata equal to a base node's as that node's index. A lowered graph is mostly its input graph's inputs and
+ * shapes, so a cache that already holds the input graph stores the lowered one in a fraction of the bytes, and
+ * reading it reuses the base's metadata objects instead of decoding them again. Such bytes are read only with the
+ * same base ({@link #read(byte[], Graph)}), which the caller must have proved equal to the one they were written
+ * against (for example with {@link #matches}).
  */
 public final class GraphBinary {
 
-    /** The format of the bytes {@link #write} produces. */
+    /** The format of the bytes {@link #write(Graph)} produces. */
     public static final int FORMAT = 1;
+
+    /** The format of the bytes {@link #write(Graph, Graph)} produces: relative to a base graph. */
+    public static final int RELATIVE_FORMAT = 2;
 
     private static final byte[] MAGIC = {'K', 'I', 'R', 'G'};
 
@@ -44,6 +56,14 @@ public final class GraphBinary {
     private static final int TENSOR_META = 11;
     private static final int TUPLE_META = 12;
     private static final int DIM_CONSTANT = 13;
+    /** Metadata equal to that of the base graph's node whose index follows. */
+    private static final int BASE_META = 14;
+
+    private static final Node.Kind[] KINDS = Node.Kind.values();
+    private static final Device.Kind[] DEVICE_KINDS = Device.Kind.values();
+
+    /** In place of a node kind: a graph input equal to the base graph's node whose index follows. */
+    private static final int BASE_PLACEHOLDER = 3;
 
     private GraphBinary() {
     }
@@ -51,6 +71,24 @@ public final class GraphBinary {
     /** The bytes of {@code graph}. */
     public static byte[] write(Graph graph) {
         Out out = new Out(64 * graph.nodes().size() + 32);
+        writeTo(out, graph);
+        return out.toArray();
+    }
+
+    /**
+     * The bytes of {@code graph} relative to {@code base}: graph inputs and metadata that {@code base} has too are
+     * stored as references to its nodes. Only {@link #read(byte[], Graph)} with an equal base reads them.
+     */
+    public static byte[] write(Graph graph, Graph base) {
+        Objects.requireNonNull(base, "base");
+        Out out = new Out(32 * graph.nodes().size() + 32);
+        out.base = base;
+        out.baseMetas = new HashMap<>();
+        for (Node n : base.nodes()) {
+            if (n.meta() != null) {
+                out.baseMetas.putIfAbsent(n.meta(), n.index());
+            }
+        }
         writeTo(out, graph);
         return out.toArray();
     }
@@ -70,15 +108,29 @@ public final class GraphBinary {
     }
 
     private static void writeTo(Out out, Graph graph) {
+        Graph base = out.base;
         out.bytes(MAGIC);
-        out.u8(FORMAT);
+        out.u8(base == null ? FORMAT : RELATIVE_FORMAT);
         out.string(graph.name());
         out.uint(graph.nodes().size());
+        if (base != null) {
+            // Names the base, so that reading with another one fails plainly rather than building a wrong graph.
+            out.string(base.name());
+            out.uint(base.nodes().size());
+        }
         for (Node n : graph.nodes()) {
             if (!out.going()) {
                 return;
             }
             out.string(n.name());
+            if (base != null && n.kind() == Node.Kind.PLACEHOLDER) {
+                Node same = base.node(n.name());
+                if (same != null && same.kind() == Node.Kind.PLACEHOLDER && same.meta().equals(n.meta())) {
+                    out.u8(BASE_PLACEHOLDER);
+                    out.uint(same.index());
+                    continue;
+                }
+            }
             out.u8(n.kind().ordinal());
             if (n.kind() == Node.Kind.CALL) {
                 out.string(n.target().toString());
@@ -92,11 +144,24 @@ public final class GraphBinary {
     }
 
     /**
-     * The graph of {@code bytes}.
+     * The graph of {@code bytes} (written by {@link #write(Graph)}).
      *
      * @throws IllegalArgumentException when the bytes are not a graph of this format, saying where they go wrong
      */
     public static Graph read(byte[] bytes) {
+        return read(bytes, null);
+    }
+
+    /**
+     * The graph of {@code bytes}, written by {@link #write(Graph)} or, relative to {@code base}, by
+     * {@link #write(Graph, Graph)}. The graph shares {@code base}'s metadata objects where it was written as
+     * references to them.
+     *
+     * @param base the graph the bytes were written against, or {@code null} for bytes written without a base
+     * @throws IllegalArgumentException when the bytes are not a graph of these formats, or were written against a
+     *                                  base of another name or size, saying where they go wrong
+     */
+    public static Graph read(byte[] bytes, Graph base) {
         In in = new In(bytes);
         try {
             if (bytes.length < MAGIC.length + 1 || !Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
@@ -104,17 +169,41 @@ public final class GraphBinary {
             }
             in.pos = MAGIC.length;
             int format = in.u8();
-            if (format != FORMAT) {
+            if (format != FORMAT && format != RELATIVE_FORMAT) {
                 throw bad("binary graph format " + format + " is not supported (this kernel-ir "
-                        + "reads format " + FORMAT + ")");
+                        + "reads formats " + FORMAT + " and " + RELATIVE_FORMAT + ")");
             }
             Graph.Builder b = Graph.builder(in.string());
             Map<String, Target> targets = new HashMap<>();
             int count = in.uint();
+            if (format == RELATIVE_FORMAT) {
+                if (base == null) {
+                    throw bad("the graph was written relative to a base graph, and none was given");
+                }
+                String baseName = in.string();
+                int baseCount = in.uint();
+                if (!baseName.equals(base.name()) || baseCount != base.nodes().size()) {
+                    throw bad("the graph was written relative to graph " + baseName + " of " + baseCount
+                            + " nodes, not to " + base.name() + " of " + base.nodes().size());
+                }
+                in.base = base.nodes();
+            }
             List<Node> nodes = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
                 String name = in.string();
-                Node.Kind kind = Node.Kind.values()[in.u8()];
+                int kindTag = in.u8();
+                if (kindTag == BASE_PLACEHOLDER && in.base != null) {
+                    Node same = in.baseNode(in.uint());
+                    if (same.kind() != Node.Kind.PLACEHOLDER || !same.name().equals(name)) {
+                        throw bad("input " + name + " refers to base node " + same.name() + ", not an equal input");
+                    }
+                    nodes.add(b.placeholder(same.name(), (TensorMeta) same.meta()));
+                    continue;
+                }
+                if (kindTag >= KINDS.length) {
+                    throw bad("unknown node kind " + kindTag);
+                }
+                Node.Kind kind = KINDS[kindTag];
                 Target target = kind == Node.Kind.CALL ? targets.computeIfAbsent(in.string(), Target::parse) : null;
                 int argc = in.uint();
                 List<Object> args = new ArrayList<>(argc);
@@ -142,6 +231,22 @@ public final class GraphBinary {
     }
 
     private static void meta(Out out, NodeMeta meta) {
+        if (out.baseMetas == null) {
+            if (meta instanceof TensorMeta m) {
+                tensorMeta(out, m); // most metadata: skip the chain of value()
+            } else {
+                value(out, meta);
+            }
+            return;
+        }
+        if (meta != null) {
+            Integer same = out.baseMetas.get(meta);
+            if (same != null) {
+                out.u8(BASE_META);
+                out.uint(same);
+                return;
+            }
+        }
         value(out, meta);
     }
 
@@ -176,17 +281,7 @@ public final class GraphBinary {
                 value(out, x);
             }
         } else if (v instanceof TensorMeta m) {
-            out.u8(TENSOR_META);
-            out.string(m.dtype().id());
-            out.uint(m.rank());
-            for (Dim d : m.shape()) {
-                dim(out, d);
-            }
-            for (Dim d : m.strides()) {
-                dim(out, d);
-            }
-            out.u8(m.device().kind().ordinal());
-            out.uint(m.device().index());
+            tensorMeta(out, m);
         } else if (v instanceof TupleMeta t) {
             out.u8(TUPLE_META);
             out.uint(t.size());
@@ -196,6 +291,23 @@ public final class GraphBinary {
         } else {
             throw new IllegalArgumentException("a graph cannot hold " + v + " (" + v.getClass().getName() + ")");
         }
+    }
+
+    private static void tensorMeta(Out out, TensorMeta m) {
+        out.u8(TENSOR_META);
+        out.string(m.dtype().id());
+        List<Dim> shape = m.shape();
+        List<Dim> strides = m.strides();
+        int rank = shape.size();
+        out.uint(rank);
+        for (int i = 0; i < rank; i++) {
+            dim(out, shape.get(i));
+        }
+        for (int i = 0; i < rank; i++) {
+            dim(out, strides.get(i));
+        }
+        out.u8(m.device().kind().ordinal());
+        out.uint(m.device().index());
     }
 
     private static void dim(Out out, Dim d) {
@@ -229,6 +341,16 @@ public final class GraphBinary {
             case STRING -> in.string();
             case DTYPE -> DType.of(in.string());
             case DIM_CONSTANT, DIM_SYMBOL, DIM_EXPR -> readDim(in, tag);
+            case BASE_META -> {
+                if (in.base == null) {
+                    throw bad("a reference to base metadata in a graph written without a base");
+                }
+                NodeMeta meta = in.baseNode(in.uint()).meta();
+                if (meta == null) {
+                    throw bad("a reference to the metadata of the base's output node");
+                }
+                yield meta;
+            }
             case LIST -> {
                 int n = in.uint();
                 List<Object> l = new ArrayList<>(n);
@@ -248,7 +370,7 @@ public final class GraphBinary {
                 for (int i = 0; i < rank; i++) {
                     strides[i] = readDim(in, in.u8());
                 }
-                Device.Kind kind = Device.Kind.values()[in.u8()];
+                Device.Kind kind = DEVICE_KINDS[in.u8()];
                 int index = in.uint();
                 yield new TensorMeta(dtype, List.of(shape), List.of(strides),
                         kind == Device.Kind.CPU && index == 0 ? Device.CPU : new Device(kind, index));
@@ -290,6 +412,9 @@ public final class GraphBinary {
     private static class Out {
         private byte[] buf;
         private int size;
+        /** The base graph of a relative write, and the index of the first base node with each metadata. */
+        private Graph base;
+        private Map<NodeMeta, Integer> baseMetas;
 
         Out(int capacity) {
             buf = new byte[capacity];
@@ -396,6 +521,11 @@ public final class GraphBinary {
 
         @Override
         void uint(int v) {
+            // Most counts and indices are one byte.
+            if ((v & ~0x7F) == 0) {
+                same &= pos < end && expected[pos++] == (byte) v;
+                return;
+            }
             while ((v & ~0x7F) != 0) {
                 u8((v & 0x7F) | 0x80);
                 v >>>= 7;
@@ -405,9 +535,16 @@ public final class GraphBinary {
 
         @Override
         void i64(long v) {
-            for (int i = 0; i < 8; i++) {
-                u8((int) (v >>> (8 * i)));
+            if (pos + 8 > end) {
+                same = false;
+                pos += 8;
+                return;
             }
+            long stored = 0;
+            for (int i = 0; i < 8; i++) {
+                stored |= (expected[pos++] & 0xFFL) << (8 * i);
+            }
+            same &= stored == v;
         }
 
         @Override
@@ -448,6 +585,15 @@ public final class GraphBinary {
         private final Map<String, Dim> symbols = new HashMap<>();
         private Dim lastConstant = Dim.ONE;
         private int pos;
+        /** The base graph's nodes, when the bytes are relative to one. */
+        private List<Node> base;
+
+        Node baseNode(int index) {
+            if (index >= base.size()) {
+                throw bad("a reference to base node " + index + " of " + base.size());
+            }
+            return base.get(index);
+        }
 
         /** The constant {@code value}, reusing the previous one when equal (sizes and strides repeat). */
         Dim constant(long value) {

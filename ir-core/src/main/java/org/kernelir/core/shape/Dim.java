@@ -50,13 +50,18 @@ public final class Dim implements Comparable<Dim> {
     // lookup: these fields keep those cases off the TreeMap paths.
     private final boolean constant;
     private final long constantValue;
+    /** The symbol's name when this is exactly one symbol, else {@code null}. */
+    private final String symbol;
     private String text;
     private int hash;
 
     private Dim(TreeMap<Monomial, Long> terms) {
         this.terms = Collections.unmodifiableSortedMap(terms);
-        this.constant = terms.isEmpty() || (terms.size() == 1 && terms.firstKey().degree() == 0);
-        this.constantValue = constant ? terms.getOrDefault(Monomial.UNIT, 0L) : 0;
+        Map.Entry<Monomial, Long> only = terms.size() == 1 ? terms.firstEntry() : null;
+        this.constant = terms.isEmpty() || (only != null && only.getKey().degree() == 0);
+        this.constantValue = constant && only != null ? only.getValue() : 0;
+        this.symbol = only != null && only.getKey().degree() == 1 && only.getValue() == 1
+                ? only.getKey().symbols().getFirst() : null;
     }
 
     /** Returns the constant dimension {@code value}. */
@@ -233,7 +238,7 @@ public final class Dim implements Comparable<Dim> {
 
     /** Returns whether this dimension is exactly one symbol: coefficient 1, no other term, no constant term. */
     public boolean isSymbol() {
-        return terms.size() == 1 && terms.firstKey().degree() == 1 && terms.get(terms.firstKey()) == 1;
+        return symbol != null;
     }
 
     /**
@@ -242,10 +247,10 @@ public final class Dim implements Comparable<Dim> {
      * @throws IllegalStateException if this dimension is not a single symbol
      */
     public String symbolName() {
-        if (!isSymbol()) {
+        if (symbol == null) {
             throw new IllegalStateException("Dimension " + this + " is not a single symbol");
         }
-        return terms.firstKey().symbols().getFirst();
+        return symbol;
     }
 
     /** Returns the names of the symbols this dimension uses, sorted; empty for a constant. Unmodifiable. */

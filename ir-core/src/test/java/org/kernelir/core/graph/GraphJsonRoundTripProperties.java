@@ -57,6 +57,22 @@ class GraphJsonRoundTripProperties {
         }
     }
 
+    @Property(tries = 300)
+    void theRelativeFormRoundTripsAgainstAnyBase(@ForAll("graphs") Graph g, @ForAll("graphs") Graph base) {
+        for (Graph b : List.of(base, g)) {
+            byte[] bytes = GraphBinary.write(g, b);
+            Graph back = GraphBinary.read(bytes, b);
+            assertEquals(g, back, GraphJson.write(g));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, GraphBinary.write(back, b));
+        }
+        byte[] relative = GraphBinary.write(g, base);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> GraphBinary.read(relative));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("relative to a base graph"), e.getMessage());
+        // Plain bytes read the same with or without a base.
+        assertEquals(g, GraphBinary.read(GraphBinary.write(g), base));
+    }
+
     @Property(tries = 200)
     void truncatedBinaryGraphsAreRejectedWithThePosition(@ForAll("graphs") Graph g) {
         byte[] bytes = GraphBinary.write(g);
