@@ -1,25 +1,24 @@
 package org.kernelir.core.graph;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Reader;
 import java.io.StringReader;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,21 +76,24 @@ public final class GraphJson {
     /** The format version this class writes, and the only one it reads. */
     public static final int VERSION = 1;
 
-    /** Leaves a caller's reader open: whoever opened it closes it. */
-    private static final ObjectMapper MAPPER = JsonMapper.builder().disable(StreamReadFeature.AUTO_CLOSE_SOURCE)
-            .build();
+    /** Reading needs only a streaming parser: a factory starts in a fraction of an ObjectMapper's time. */
+    private static final JsonFactory PARSERS = JsonFactory.builder().build();
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    /** Writes one value on one line, with a space after {@code :} and {@code ,}, in ASCII. */
-    private static final ObjectWriter ONE_LINE = MAPPER.writer(new DefaultPrettyPrinter(
-                    Separators.createDefaultInstance()
-                            .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
-                            .withObjectEntrySpacing(Separators.Spacing.AFTER)
-                            .withArrayValueSpacing(Separators.Spacing.AFTER)
-                            .withObjectEmptySeparator("")
-                            .withArrayEmptySeparator(""))
-                    .withObjectIndenter(new DefaultPrettyPrinter.NopIndenter())
-                    .withArrayIndenter(new DefaultPrettyPrinter.NopIndenter()))
-            .with(JsonWriteFeature.ESCAPE_NON_ASCII);
+
+    /** The writer, made on the first write (an ObjectMapper costs some 50 ms to start, which a reader need not pay). */
+    private static final class Writer {
+        /** Writes one value on one line, with a space after {@code :} and {@code ,}, in ASCII. */
+        static final ObjectWriter ONE_LINE = JsonMapper.builder().build().writer(new DefaultPrettyPrinter(
+                        Separators.createDefaultInstance()
+                                .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                                .withObjectEntrySpacing(Separators.Spacing.AFTER)
+                                .withArrayValueSpacing(Separators.Spacing.AFTER)
+                                .withObjectEmptySeparator("")
+                                .withArrayEmptySeparator(""))
+                        .withObjectIndenter(new DefaultPrettyPrinter.NopIndenter())
+                        .withArrayIndenter(new DefaultPrettyPrinter.NopIndenter()))
+                .with(JsonWriteFeature.ESCAPE_NON_ASCII);
+    }
 
     private GraphJson() {
     }
@@ -127,7 +129,7 @@ public final class GraphJson {
 
     private static String oneLine(JsonNode json) {
         try {
-            return ONE_LINE.writeValueAsString(json);
+            return Writer.ONE_LINE.writeValueAsString(json);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree always serializes", e);
         }
@@ -225,11 +227,14 @@ public final class GraphJson {
      * @throws UncheckedIOException naming the file when it cannot be read
      */
     public static Graph read(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            return new Decoder(file.toString()).decode(MAPPER.createParser(in));
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read graph file " + file + ": " + e.getMessage(), e);
         }
+        String source = file.toString();
+        return decode(source, () -> PARSERS.createParser(bytes)); // the bytes tell their encoding
     }
 
     /**
@@ -240,10 +245,37 @@ public final class GraphJson {
      * @throws UncheckedIOException when {@code reader} fails
      */
     public static Graph read(Reader reader, String sourceName) {
+        String text;
         try {
-            return new Decoder(sourceName).decode(MAPPER.createParser(reader));
+            StringWriter w = new StringWriter();
+            reader.transferTo(w);
+            text = w.toString();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read graph " + sourceName + ": " + e.getMessage(), e);
+        }
+        return decode(sourceName, () -> PARSERS.createParser(text));
+    }
+
+    /** Makes a parser over the whole document, again for each pass. */
+    private interface Parsers {
+        JsonParser open() throws IOException;
+    }
+
+    /**
+     * Reads the document once without noting where each value is (most documents are valid, and noting a location
+     * for each of a large model's values took most of its reading time), and only for a document that turns out
+     * invalid a second time noting locations, so that the error names its line and column. The checks are the
+     * same both times, so the second pass throws the same error, located.
+     */
+    private static Graph decode(String source, Parsers parsers) {
+        try {
+            try {
+                return new Decoder(source, false).decode(parsers.open());
+            } catch (GraphFormatException unlocated) {
+                return new Decoder(source, true).decode(parsers.open());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read graph " + source + ": " + e.getMessage(), e);
         }
     }
 
@@ -254,20 +286,29 @@ public final class GraphJson {
      */
     private static final class Decoder {
         private final String source;
-        private final Map<String, JsonLocation> locations = new HashMap<>();
+        /** Where each value starts, by JSON path; kept only when {@code located}. */
+        private final Map<String, JsonLocation> locations;
+        private final boolean located;
+        /** Metas and symbolic dimensions read so far, by their JSON: equal JSON, equal value. */
+        private final Map<JsonNode, NodeMeta> metas = new HashMap<>();
+        private final Map<String, Dim> dimTexts = new HashMap<>();
         private final Map<String, String> definedAt = new HashMap<>();
         private Graph.Builder builder;
         /** Names the node being read in messages: "node NAME", or its path until its name is known. */
         private String who = "the graph document";
 
-        Decoder(String source) {
+        Decoder(String source, boolean located) {
             this.source = source;
+            this.located = located;
+            this.locations = located ? new HashMap<>() : Map.of();
         }
 
         Graph decode(JsonParser parser) throws IOException {
             JsonNode root;
             try (parser) {
-                locations.put("", parser.currentLocation());
+                if (located) {
+                    locations.put("", parser.currentLocation());
+                }
                 if (parser.nextToken() == null) {
                     throw fail("", "the document is empty; expected a " + FORMAT + " JSON object");
                 }
@@ -285,16 +326,21 @@ public final class GraphJson {
             return graph(root);
         }
 
+        /** The tree of the value at the parser; {@code path} is its JSON path, or {@code null} when not located. */
         private JsonNode tree(JsonParser p, String path) throws IOException {
-            locations.put(path, p.currentTokenLocation());
+            if (located) {
+                locations.put(path, p.currentTokenLocation());
+            }
             return switch (p.currentToken()) {
                 case START_OBJECT -> {
                     ObjectNode o = JSON.objectNode();
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
                         String key = p.currentName();
-                        String keyPath = path.isEmpty() ? key : path + "." + key;
+                        String keyPath = !located ? null : path.isEmpty() ? key : path + "." + key;
                         if (o.has(key)) {
-                            locations.put(keyPath, p.currentTokenLocation());
+                            if (located) {
+                                locations.put(keyPath, p.currentTokenLocation());
+                            }
                             throw fail(keyPath, "duplicate member \"" + key + "\"");
                         }
                         p.nextToken();
@@ -305,7 +351,7 @@ public final class GraphJson {
                 case START_ARRAY -> {
                     ArrayNode a = JSON.arrayNode();
                     while (p.nextToken() != JsonToken.END_ARRAY) {
-                        a.add(tree(p, path + "[" + a.size() + "]"));
+                        a.add(tree(p, located ? path + "[" + a.size() + "]" : null));
                     }
                     yield a;
                 }
@@ -497,7 +543,13 @@ public final class GraphJson {
                 throw fail(path, who + " has no \"meta\"; every placeholder and call node records the dtype, "
                         + "shape, strides and device of what it produces");
             }
-            return meta(meta, path + ".meta");
+            // Nodes repeat a few shapes: each distinct meta is checked and built once per document.
+            NodeMeta known = metas.get(meta);
+            if (known == null) {
+                known = meta(meta, path + ".meta");
+                metas.put(meta, known);
+            }
+            return known;
         }
 
         private NodeMeta meta(JsonNode json, String path) {
@@ -542,7 +594,7 @@ public final class GraphJson {
                     out.add(Dim.of(d.longValue()));
                 } else if (d.isTextual()) {
                     try {
-                        out.add(Dim.parse(d.textValue()));
+                        out.add(dimTexts.computeIfAbsent(d.textValue(), Dim::parse));
                     } catch (IllegalArgumentException e) {
                         throw fail(at, who + ": " + e.getMessage());
                     }
@@ -599,9 +651,9 @@ public final class GraphJson {
         }
 
         private GraphFormatException fail(String path, String reason) {
-            JsonLocation at = locations.get(path);
+            JsonLocation at = path == null ? null : locations.get(path);
             return new GraphFormatException(source, at == null ? 0 : at.getLineNr(),
-                    at == null ? 0 : at.getColumnNr(), path, reason, null);
+                    at == null ? 0 : at.getColumnNr(), path == null ? "" : path, reason, null);
         }
     }
 }
