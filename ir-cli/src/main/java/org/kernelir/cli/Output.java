@@ -15,7 +15,10 @@ public final class Output {
     /** Set by the launcher to {@code true} when stderr is a terminal ({@code [ -t 2 ]}). */
     public static final String STDERR_TTY_PROPERTY = "kernelir.stderr.tty";
 
-    private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    /** Made on the first JSON document: starting an ObjectMapper costs a command that prints text a quarter second. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    }
 
     private final PrintWriter out;
     private final PrintWriter err;
@@ -64,7 +67,7 @@ public final class Output {
     /** Writes {@code document} (records, maps, lists) as indented JSON to stdout. */
     public void json(Object document) {
         try {
-            out.println(JSON.writeValueAsString(document));
+            out.println(Json.MAPPER.writeValueAsString(document));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the JSON report: " + e.getMessage(), e);
         }
