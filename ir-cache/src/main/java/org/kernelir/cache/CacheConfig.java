@@ -65,8 +65,8 @@ public final class CacheConfig {
     }
 
     /**
-     * Keeps traced replacements and lowered graphs on disk under {@code directory}, in its subfolder {@code replacements-v3}, so that
-     * a new process (or another process sharing the folder) does not trace them again. The folder is created when
+     * Keeps traced replacements and lowered graphs on disk under {@code directory}, in its subfolder
+     * {@code replacements-v3}, so that a new process (or another process sharing the folder) does not trace them again. The folder is created when
      * needed; if it cannot be, the cache logs a warning and works in memory only.
      *
      * @param directory the base directory, usually {@link ReplacementCaches#defaultDiskDirectory()}

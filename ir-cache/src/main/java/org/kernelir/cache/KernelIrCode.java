@@ -23,8 +23,8 @@ import org.kernelir.core.provider.Fingerprints;
  * kernel-ir are never read.
  *
  * <p>For a JAR it is computed from the JAR's central directory, the list at its end that names every entry with its
- * size, CRC-32 and time: two checksums of those bytes (CRC-32 and Adler-32, native code that needs no warm-up) and their
- * length. A process that lowers one model from the cache and exits pays for this before its JIT compiler has warmed
+ * size, CRC-32 and time: two checksums of those bytes (CRC-32 and Adler-32, native code that needs no warm-up) and
+ * their length. A process that lowers one model from the cache and exits pays for this before its JIT compiler has warmed
  * up: checksumming the directory costs well under a millisecond where walking its 4,500 entries one by one cost 12
  * ms, and a SHA-256 of the listing 80 ms (measured on the 84 MB benchmark JAR). Any change to any entry, kernel-ir's
  * or a bundled library's, gives a new identity; copies of one JAR give one identity wherever they are installed,
@@ -116,8 +116,8 @@ public final class KernelIrCode {
             int entries = le16(tail, end + 10);
             long directoryLength = le32(tail, end + 12) & 0xFFFFFFFFL;
             long directoryStart = le32(tail, end + 16) & 0xFFFFFFFFL;
-            if (entries == 0xFFFF || directoryLength == 0xFFFFFFFFL || directoryStart == 0xFFFFFFFFL
-                    || directoryStart + directoryLength > size - tailLength + end || directoryLength > Integer.MAX_VALUE) {
+            boolean zip64 = entries == 0xFFFF || directoryLength == 0xFFFFFFFFL || directoryStart == 0xFFFFFFFFL;
+            if (zip64 || directoryStart + directoryLength > size - tailLength + end) {
                 throw new IOException(jar + " has a ZIP64 or inconsistent central directory");
             }
             byte[] directory = readFully(ch, directoryStart, (int) directoryLength);

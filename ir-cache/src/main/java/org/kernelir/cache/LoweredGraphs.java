@@ -56,7 +56,8 @@ final class LoweredGraphs {
         int inputStart = notesStart + notesLength;
         int graphStart = inputStart + inputLength;
         if (notesLength < 0 || inputLength < 0 || graphStart < 0 || graphStart > payload.length) {
-            throw new IllegalArgumentException("lengths " + notesLength + " and " + inputLength + " do not fit the entry");
+            throw new IllegalArgumentException("lengths " + notesLength + " and " + inputLength
+                    + " do not fit the entry");
         }
         if (!GraphBinary.matches(key.graph(), payload, inputStart, graphStart)) {
             throw new IllegalArgumentException("it was stored for another input graph of the same name and size");

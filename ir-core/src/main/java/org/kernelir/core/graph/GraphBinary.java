@@ -94,9 +94,9 @@ public final class GraphBinary {
     }
 
     /**
-     * Whether {@code bytes[from, to)} are exactly what {@link #write} gives for {@code graph}, found by walking the
-     * graph against the bytes (no encoding is built, and the walk stops at the first difference). A cache uses this
-     * to prove that a stored entry was made for this very graph.
+     * Whether {@code bytes[from, to)} are exactly what {@link #write(Graph)} gives for {@code graph}, found by walking
+     * the graph against the bytes (no encoding is built, and the walk stops at the first difference). A cache uses
+     * this to prove that a stored entry was made for this very graph.
      */
     public static boolean matches(Graph graph, byte[] bytes, int from, int to) {
         if (from < 0 || to > bytes.length || from > to) {
