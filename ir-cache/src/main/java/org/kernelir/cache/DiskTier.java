@@ -116,10 +116,13 @@ final class DiskTier {
         try (FileInputStream in = new FileInputStream(file)) {
             bytes = in.readAllBytes();
         } catch (FileNotFoundException e) {
-            // The usual miss: no such file. (Or one this process may not open, or a folder in the entry's place: the
-            // write after this miss renames a new entry over it, or reports why it cannot. Never deleted here,
-            // since another process may have just written a good entry in its place.)
-            if (log.isDebugEnabled() && file.exists()) {
+            // The usual miss: no such file. An entry this process may not read is discarded like a corrupt one;
+            // anything else (a folder in the entry's place, no file handles left) is a miss, and the write after
+            // it reports what is wrong. A file that exists by now but is readable was just written by another
+            // process, and is left alone.
+            if (file.isFile() && !file.canRead()) {
+                discard(file.toPath(), "cannot read it: " + e.getMessage());
+            } else if (log.isDebugEnabled() && file.exists()) {
                 log.debug("Cannot open {}: {}", file, e.getMessage());
             }
             return null;

@@ -105,7 +105,8 @@ public final class KernelIrCode {
             byte[] tail = readFully(ch, size - tailLength, tailLength);
             int end = -1;
             for (int i = tailLength - END_LENGTH; i >= 0; i--) {
-                if (le32(tail, i) == END_SIGNATURE) {
+                // The record's comment must run exactly to the end of the file: a signature inside a comment does not.
+                if (le32(tail, i) == END_SIGNATURE && i + END_LENGTH + le16(tail, i + 20) == tailLength) {
                     end = i;
                     break;
                 }

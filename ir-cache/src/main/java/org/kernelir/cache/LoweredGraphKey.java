@@ -13,9 +13,9 @@ import org.kernelir.core.graph.GraphBinary;
  * result; see {@code PassManager.pipelineUuid()}), the input graph itself, and kernel-ir's graph format version.
  *
  * <p>In memory, keys compare the input graph structurally ({@link Graph#equals}), so an equal graph built anew
- * finds the entry and no two different graphs ever share one. On disk, an entry stores the input graph's binary
- * form ({@link GraphBinary}) and is used only when it matches this key's graph exactly, so a disk entry is never
- * used for another graph either.
+ * finds the entry and no two different graphs ever share one. On disk, an entry is named after the input graph's
+ * binary form ({@link GraphBinary}: equal graphs, equal bytes), stores those bytes, and is used only when they equal
+ * this key's, so a disk entry is never used for another graph either, and variants of one model keep their own.
  */
 public final class LoweredGraphKey implements CacheKey {
 
@@ -49,20 +49,19 @@ public final class LoweredGraphKey implements CacheKey {
     }
 
     /**
-     * The text names the input graph by its name, node count and a hash of its node names, which spreads entries
-     * over file names at almost no cost; the disk entry stores the input graph's whole binary form, and a reader
-     * uses the entry only when it matches this key's graph exactly ({@link GraphBinary#matches}).
+     * The text names the input graph by its name and the length and CRC-32 of its binary form, so that variants of
+     * one model (other shapes, dtypes or options) get files of their own; the disk entry stores the input graph's
+     * whole binary form, and a reader uses the entry only when it equals this key's ({@link #inputBytes()}).
      */
     @Override
     public String text() {
         String t = text;
         if (t == null) {
-            int names = 1;
-            for (org.kernelir.core.graph.Node n : graph.nodes()) {
-                names = 31 * names + n.name().hashCode();
-            }
-            t = pipelineText().text + "graph " + graph.name() + "\ninput nodes " + graph.nodes().size() + " names "
-                    + HexFormat.of().toHexDigits(names) + "\n";
+            byte[] input = inputBytes();
+            CRC32 crc = new CRC32();
+            crc.update(input, 0, input.length);
+            t = pipelineText().text + "graph " + graph.name() + "\ninput " + input.length + " bytes, crc32 "
+                    + HexFormat.of().toHexDigits((int) crc.getValue()) + "\n";
             text = t;
         }
         return t;
@@ -102,8 +101,8 @@ public final class LoweredGraphKey implements CacheKey {
     private record PipelineText(UUID pipeline, String text, String fileNamePrefix) {
     }
 
-    /** The input graph in {@link GraphBinary} form (what a new disk entry stores), computed once. Callers must not
-     * modify the array. */
+    /** The input graph in {@link GraphBinary} form (what a disk entry stores and is compared with), computed once.
+     * Callers must not modify the array. */
     byte[] inputBytes() {
         byte[] b = input;
         if (b == null) {

@@ -59,7 +59,8 @@ final class LoweredGraphs {
             throw new IllegalArgumentException("lengths " + notesLength + " and " + inputLength
                     + " do not fit the entry");
         }
-        if (!GraphBinary.matches(key.graph(), payload, inputStart, graphStart)) {
+        byte[] input = key.inputBytes();
+        if (!Arrays.equals(payload, inputStart, graphStart, input, 0, input.length)) {
             throw new IllegalArgumentException("it was stored for another input graph of the same name and size");
         }
         String notes = new String(payload, notesStart, notesLength, StandardCharsets.UTF_8);

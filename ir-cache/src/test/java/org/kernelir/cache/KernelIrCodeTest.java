@@ -75,6 +75,9 @@ class KernelIrCodeTest {
     void aJarWithACommentIsReadToo() throws IOException {
         assertEquals(KernelIrCode.ofJar(jar("a.jar", CLASSES, null)),
                 KernelIrCode.ofJar(jar("commented.jar", CLASSES, "built by kernel-ir")));
+        // A comment that holds the end record's signature is not taken for the record.
+        assertEquals(KernelIrCode.ofJar(jar("a.jar", CLASSES, null)),
+                KernelIrCode.ofJar(jar("tricky.jar", CLASSES, "PK\u0005\u0006 and more text after it")));
     }
 
     @Test

@@ -99,12 +99,27 @@ final class ReportNotes {
             int tab = s.indexOf('\t', at);
             int end = tab < 0 || tab > to ? to : tab;
             String f = s.substring(at, end);
-            out.add(f.indexOf('\\') < 0 ? f : unescape(f));
+            if (f.indexOf('\\') >= 0) {
+                if (end < to && endsInLoneBackslash(f)) {
+                    throw new IllegalArgumentException("bad escape \\\t in lowering notes");
+                }
+                f = unescape(f);
+            }
+            out.add(f);
             if (end == to) {
                 return out;
             }
             at = end + 1;
         }
+    }
+
+    /** Whether {@code f} ends in an odd run of backslashes: the last one escapes the tab that follows. */
+    private static boolean endsInLoneBackslash(String f) {
+        int run = 0;
+        for (int i = f.length() - 1; i >= 0 && f.charAt(i) == '\\'; i--) {
+            run++;
+        }
+        return run % 2 == 1;
     }
 
     private static String unescape(String f) {

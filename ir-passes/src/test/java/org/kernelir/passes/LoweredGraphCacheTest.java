@@ -112,6 +112,25 @@ class LoweredGraphCacheTest {
     }
 
     @Test
+    void variantsOfOneModelKeepEntriesOfTheirOwnOnDisk() throws IOException {
+        // One model at two hidden sizes: same graph name, node names and node count, as when an engine lowers the
+        // same architecture at two sizes. Each variant must keep its own entry rather than take turns in one file.
+        Graph small = norms("g", 64);
+        Graph large = norms("g", 128);
+        pipeline(ReplacementCaches.builder().diskDirectory(dir).build()).run(small);
+        pipeline(ReplacementCaches.builder().diskDirectory(dir).build()).run(large);
+        assertEquals(2, entries().stream().filter(p -> p.getFileName().toString().startsWith("lowered-")).count());
+
+        for (Graph g : List.of(small, large, small)) {
+            TieredReplacementCache fresh = ReplacementCaches.builder().diskDirectory(dir).build();
+            LoweringResult r = pipeline(fresh).run(g);
+            assertEquals(uncached(dispatcher, g).graph(), r.graph());
+            assertEquals(1, fresh.stats().graphHits(), "a disk hit for " + g);
+            assertEquals(0, fresh.stats().diskErrors(), "nothing discarded");
+        }
+    }
+
+    @Test
     void aCorruptEntryIsDiscardedWithAWarningAndTheGraphLoweredAgain() throws IOException {
         Graph model = LlamaBuilder.tiny().build();
         pipeline(ReplacementCaches.builder().diskDirectory(dir).build()).run(model);
@@ -197,6 +216,9 @@ class LoweredGraphCacheTest {
         assertEquals(r.failed(), back.failed());
         assertEquals(r.donated(), back.donated());
         assertThrows(IllegalArgumentException.class, () -> ReportNotes.decode("select\tonly-two\n", CacheStats.EMPTY, 0));
+        // A backslash that escapes the separator is not something encode writes.
+        assertThrows(IllegalArgumentException.class, () -> ReportNotes.decode("donate\tx\\\ty\n", CacheStats.EMPTY, 0));
+        assertEquals(List.of("x\\"), ReportNotes.decode("donate\tx\\\\\n", CacheStats.EMPTY, 0).donated());
     }
 
     private List<Path> entries() throws IOException {

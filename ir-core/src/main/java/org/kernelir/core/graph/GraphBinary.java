@@ -93,20 +93,6 @@ public final class GraphBinary {
         return out.toArray();
     }
 
-    /**
-     * Whether {@code bytes[from, to)} are exactly what {@link #write(Graph)} gives for {@code graph}, found by walking
-     * the graph against the bytes (no encoding is built, and the walk stops at the first difference). A cache uses
-     * this to prove that a stored entry was made for this very graph.
-     */
-    public static boolean matches(Graph graph, byte[] bytes, int from, int to) {
-        if (from < 0 || to > bytes.length || from > to) {
-            return false;
-        }
-        Match m = new Match(bytes, from, to);
-        writeTo(m, graph);
-        return m.same && m.pos == to;
-    }
-
     private static void writeTo(Out out, Graph graph) {
         Graph base = out.base;
         out.bytes(MAGIC);
@@ -119,9 +105,6 @@ public final class GraphBinary {
             out.uint(base.nodes().size());
         }
         for (Node n : graph.nodes()) {
-            if (!out.going()) {
-                return;
-            }
             out.string(n.name());
             if (base != null && n.kind() == Node.Kind.PLACEHOLDER) {
                 Node same = base.node(n.name());
@@ -409,7 +392,7 @@ public final class GraphBinary {
     }
 
     /** A growable byte buffer. */
-    private static class Out {
+    private static final class Out {
         private byte[] buf;
         private int size;
         /** The base graph of a relative write, and the index of the first base node with each metadata. */
@@ -418,11 +401,6 @@ public final class GraphBinary {
 
         Out(int capacity) {
             buf = new byte[capacity];
-        }
-
-        /** Whether writing on is of use (a {@link Match} stops at the first difference). */
-        boolean going() {
-            return true;
         }
 
         void ensure(int more) {
@@ -481,101 +459,6 @@ public final class GraphBinary {
 
         byte[] toArray() {
             return Arrays.copyOf(buf, size);
-        }
-    }
-
-    /** Compares what would be written with expected bytes instead of writing them. */
-    private static final class Match extends Out {
-        private final byte[] expected;
-        private final int end;
-        private int pos;
-        private boolean same = true;
-
-        Match(byte[] expected, int from, int to) {
-            super(0);
-            this.expected = expected;
-            this.pos = from;
-            this.end = to;
-        }
-
-        @Override
-        boolean going() {
-            return same;
-        }
-
-        @Override
-        void ensure(int more) {
-            // Nothing is written.
-        }
-
-        @Override
-        void u8(int v) {
-            same &= pos < end && expected[pos++] == (byte) v;
-        }
-
-        @Override
-        void bytes(byte[] b) {
-            same &= pos + b.length <= end && Arrays.equals(expected, pos, pos + b.length, b, 0, b.length);
-            pos += b.length;
-        }
-
-        @Override
-        void uint(int v) {
-            // Most counts and indices are one byte.
-            if ((v & ~0x7F) == 0) {
-                same &= pos < end && expected[pos++] == (byte) v;
-                return;
-            }
-            while ((v & ~0x7F) != 0) {
-                u8((v & 0x7F) | 0x80);
-                v >>>= 7;
-            }
-            u8(v);
-        }
-
-        @Override
-        void i64(long v) {
-            if (pos + 8 > end) {
-                same = false;
-                pos += 8;
-                return;
-            }
-            long stored = 0;
-            for (int i = 0; i < 8; i++) {
-                stored |= (expected[pos++] & 0xFFL) << (8 * i);
-            }
-            same &= stored == v;
-        }
-
-        @Override
-        void string(String s) {
-            int n = s.length();
-            int at = pos;
-            int head = expectedUint();
-            if (!same) {
-                return;
-            }
-            if (head == n << 1 && pos + n <= end) {
-                // Stored as Latin-1: equal exactly when s is these characters (then the writer took this path too).
-                same = new String(expected, pos, n, StandardCharsets.ISO_8859_1).equals(s);
-                pos += n;
-                return;
-            }
-            pos = at;
-            super.string(s); // the UTF-16 form, compared unit by unit through the overrides above
-        }
-
-        private int expectedUint() {
-            int v = 0;
-            for (int shift = 0; shift < 35 && pos < end; shift += 7) {
-                int b = expected[pos++] & 0xFF;
-                v |= (b & 0x7F) << shift;
-                if ((b & 0x80) == 0) {
-                    return v;
-                }
-            }
-            same = false;
-            return -1;
         }
     }
 

@@ -40,21 +40,13 @@ class GraphJsonRoundTripProperties {
     }
 
     @Property(tries = 300)
-    void aGraphMatchesExactlyItsOwnBytes(@ForAll("graphs") Graph g, @ForAll("graphs") Graph other) {
+    void equalBytesMeanEqualGraphs(@ForAll("graphs") Graph g, @ForAll("graphs") Graph other) {
+        // The lowered-graph cache uses an entry only when its stored input bytes equal the input graph's bytes.
         byte[] mine = GraphBinary.write(g);
-        org.junit.jupiter.api.Assertions.assertTrue(GraphBinary.matches(g, mine, 0, mine.length));
-        byte[] padded = new byte[mine.length + 7];
-        System.arraycopy(mine, 0, padded, 3, mine.length);
-        org.junit.jupiter.api.Assertions.assertTrue(GraphBinary.matches(g, padded, 3, 3 + mine.length));
-        org.junit.jupiter.api.Assertions.assertFalse(GraphBinary.matches(g, mine, 0, mine.length - 1));
         byte[] theirs = GraphBinary.write(other);
-        assertEquals(java.util.Arrays.equals(mine, theirs), GraphBinary.matches(g, theirs, 0, theirs.length));
-        for (int i = 0; i < mine.length; i += Math.max(1, mine.length / 16)) {
-            byte[] flipped = mine.clone();
-            flipped[i] ^= 0x20;
-            org.junit.jupiter.api.Assertions.assertFalse(GraphBinary.matches(g, flipped, 0, flipped.length),
-                    "a change at byte " + i + " goes unnoticed");
-        }
+        assertEquals(g.equals(other), java.util.Arrays.equals(mine, theirs));
+        // An equal graph built anew (here: through JSON) has the same bytes.
+        org.junit.jupiter.api.Assertions.assertArrayEquals(mine, GraphBinary.write(GraphJson.read(GraphJson.write(g))));
     }
 
     @Property(tries = 300)
