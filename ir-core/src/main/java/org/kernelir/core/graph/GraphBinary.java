@@ -30,7 +30,7 @@ import org.kernelir.core.tensor.TupleMeta;
  * shapes, so a cache that already holds the input graph stores the lowered one in a fraction of the bytes, and
  * reading it reuses the base's metadata objects instead of decoding them again. Such bytes are read only with the
  * same base ({@link #read(byte[], Graph)}), which the caller must have proved equal to the one they were written
- * against (for example with {@link #matches}).
+ * against (for example by comparing the base's bytes with those stored beside them).
  */
 public final class GraphBinary {
 
