@@ -3,7 +3,6 @@ package org.kernelir.cache;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.zip.CRC32;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.GraphBinary;
 
@@ -58,10 +57,8 @@ public final class LoweredGraphKey implements CacheKey {
         String t = text;
         if (t == null) {
             byte[] input = inputBytes();
-            CRC32 crc = new CRC32();
-            crc.update(input, 0, input.length);
             t = pipelineText().text + "graph " + graph.name() + "\ninput " + input.length + " bytes, crc32 "
-                    + HexFormat.of().toHexDigits((int) crc.getValue()) + "\n";
+                    + DiskTier.checksum(input, input.length) + "\n";
             text = t;
         }
         return t;
@@ -77,9 +74,7 @@ public final class LoweredGraphKey implements CacheKey {
         String h = hash;
         if (h == null) {
             byte[] t = text().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            CRC32 crc = new CRC32();
-            crc.update(t, 0, t.length);
-            h = pipelineText().fileNamePrefix + HexFormat.of().toHexDigits((int) crc.getValue());
+            h = pipelineText().fileNamePrefix + DiskTier.checksum(t, t.length);
             hash = h;
         }
         return h;

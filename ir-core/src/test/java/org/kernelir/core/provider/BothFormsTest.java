@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kernelir.core.provider.ProviderRegistryTest.provider;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.kernelir.core.conformance.Conformance;
 import org.kernelir.core.conformance.ConformanceResult;
@@ -32,20 +32,6 @@ class BothFormsTest {
 
     private final ProviderRegistry registry = new ProviderRegistry(OpRegistry.standard());
     private final List<String> calls = new ArrayList<>();
-
-    private static KernelProvider provider(String name, Consumer<ProviderContext> declarations) {
-        return new KernelProvider() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public void register(ProviderContext context) {
-                declarations.accept(context);
-            }
-        };
-    }
 
     /** In place: writes y into x and the sum into the residual. */
     private TensorPair inplace(Tensor x, Tensor r, Tensor w, double eps, Long vs) {

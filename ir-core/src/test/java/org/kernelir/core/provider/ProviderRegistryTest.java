@@ -32,7 +32,7 @@ class ProviderRegistryTest {
     private final ProviderRegistry registry = new ProviderRegistry(OpRegistry.standard());
 
     /** A provider that declares whatever {@code declarations} does. */
-    private static KernelProvider provider(String name, Consumer<ProviderContext> declarations) {
+    static KernelProvider provider(String name, Consumer<ProviderContext> declarations) {
         return new KernelProvider() {
             @Override
             public String name() {
