@@ -55,7 +55,10 @@ public record CudaAvailability(Availability availability, CudaDriver driver, Str
                         + major + "." + minor + ", for which the fatbin has neither SASS nor PTX ("
                         + image.toc().describe() + ")"), driver, name, major, minor, "");
             }
-            return new CudaAvailability(Availability.AVAILABLE, driver, name, major, minor, code);
+            // An available provider's reason is shown as a note by `kir providers`: the device it will run on.
+            return new CudaAvailability(new Availability(true, "cuda:0 " + name + ", compute capability " + major
+                    + "." + minor + ", " + code + ", " + count + " device(s), driver " + driver.driverVersion()),
+                    driver, name, major, minor, code);
         } catch (CudaException e) {
             String what = e.call().equals("cuInit") ? "cuInit failed: " + e.errorName() : e.getMessage();
             return no(what + (e.call().equals("cuInit") ? " (" + e.code() + ")" : ""), driver);

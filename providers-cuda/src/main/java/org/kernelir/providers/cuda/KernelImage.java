@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
+import java.util.function.Function;
 
 /**
  * The compiled kernels the build put into this JAR: {@code kir_kernels.fatbin} and {@code kernels.properties}
@@ -28,13 +29,13 @@ public record KernelImage(byte[] fatbin, Fatbin toc, String reason, String nvcc)
 
     /** Reads the image from this class's resources. */
     public static KernelImage fromResources() {
-        return read(KernelImage.class);
+        return read(KernelImage.class::getResourceAsStream);
     }
 
-    /** Reads the image from the resources beside {@code anchor} (tests use other anchors). */
-    static KernelImage read(Class<?> anchor) {
+    /** Reads the image through {@code open}, which opens a resource by its simple name (tests read folders). */
+    static KernelImage read(Function<String, InputStream> open) {
         Properties p = new Properties();
-        try (InputStream in = anchor.getResourceAsStream(PROPERTIES)) {
+        try (InputStream in = open.apply(PROPERTIES)) {
             if (in == null) {
                 return new KernelImage(null, null, "built without CUDA kernels (" + PROPERTIES + " is missing from "
                         + "the JAR)", "");
@@ -46,7 +47,7 @@ public record KernelImage(byte[] fatbin, Fatbin toc, String reason, String nvcc)
         if (!"true".equals(p.getProperty("built"))) {
             return new KernelImage(null, null, p.getProperty("reason", "built without CUDA kernels"), "");
         }
-        try (InputStream in = anchor.getResourceAsStream(FATBIN)) {
+        try (InputStream in = open.apply(FATBIN)) {
             if (in == null) {
                 return new KernelImage(null, null, "built without CUDA kernels (" + FATBIN + " is missing from the "
                         + "JAR)", "");
