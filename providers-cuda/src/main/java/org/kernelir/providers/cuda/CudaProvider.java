@@ -205,7 +205,7 @@ public final class CudaProvider implements KernelProvider {
         return m.size(-1).constant() <= CudaOps.MAX_ROW;
     }
 
-    private static boolean gatedFits(TensorMeta x) {
+    static boolean gatedFits(TensorMeta x) {
         return rows(x) && (x.size(-1).constant() / 2) % CudaKernels.vec(x.dtype()) == 0;
     }
 
@@ -214,19 +214,19 @@ public final class CudaProvider implements KernelProvider {
                 && w.size(0).equals(x.size(-1)) && w.device().equals(x.device()));
     }
 
-    private static boolean supportsRmsNorm(CallArgs a) {
+    static boolean supportsRmsNorm(CallArgs a) {
         TensorMeta x = a.meta(0);
         return rows(x) && rowFitsSmem(x) && weightFits(x, a.meta(1)) && a.isNull(3);
     }
 
-    private static boolean supportsFusedAddRmsNorm(CallArgs a) {
+    static boolean supportsFusedAddRmsNorm(CallArgs a) {
         TensorMeta x = a.meta(0);
         TensorMeta r = a.meta(1);
         return rows(x) && rowFitsSmem(x) && rows(r) && r.dtype() == x.dtype() && r.shape().equals(x.shape())
                 && r.device().equals(x.device()) && weightFits(x, a.meta(2)) && a.isNull(4);
     }
 
-    private static boolean supportsRotary(CallArgs a) {
+    static boolean supportsRotary(CallArgs a) {
         TensorMeta pos = a.meta(0);
         TensorMeta q = a.meta(1);
         TensorMeta k = a.meta(2);
@@ -244,18 +244,18 @@ public final class CudaProvider implements KernelProvider {
                 && cache.size(-1).equals(Dim.of(rotaryDim)) && cache.size(0).isConstant();
     }
 
-    private static boolean supportsStaticQuant(CallArgs a) {
+    static boolean supportsStaticQuant(CallArgs a) {
         TensorMeta scale = a.meta(1);
         return rows(a.meta(0)) && a.dtype(2) == DType.F8E4M3FN && onCuda(scale) && scale.dtype() == DType.F32
                 && scale.numel().equals(Dim.ONE);
     }
 
-    private static boolean supportsDynamicQuant(CallArgs a) {
+    static boolean supportsDynamicQuant(CallArgs a) {
         TensorMeta x = a.meta(0);
         return rows(x) && a.dtype(2) == DType.F8E4M3FN && (!a.bool(1) || rowFitsSmem(x));
     }
 
-    private static boolean supportsGroupQuant(CallArgs a) {
+    static boolean supportsGroupQuant(CallArgs a) {
         TensorMeta x = a.meta(0);
         List<Long> group = a.longs(1);
         return rows(x) && x.rank() == 2 && a.dtype(4) == DType.F8E4M3FN && group.size() == 2 && group.get(0) == 1

@@ -228,8 +228,9 @@ public final class CudaDevice implements DeviceMemoryRuntime {
         run(() -> driver.memsetD32Async(dst.pointer(), value, count, stream));
     }
 
+    /** Synchronized: the two staging buffers and their events are shared by every caller. */
     @Override
-    public void copyToDevice(MemorySegment src, DeviceBuffer dst) {
+    public synchronized void copyToDevice(MemorySegment src, DeviceBuffer dst) {
         run(() -> {
             long n = src.byteSize();
             for (long off = 0; off < n; off += STAGING_BYTES) {
@@ -247,7 +248,7 @@ public final class CudaDevice implements DeviceMemoryRuntime {
     }
 
     @Override
-    public void copyToHost(DeviceBuffer src, MemorySegment dst) {
+    public synchronized void copyToHost(DeviceBuffer src, MemorySegment dst) {
         run(() -> {
             long n = dst.byteSize();
             for (long off = 0; off < n; off += STAGING_BYTES) {
