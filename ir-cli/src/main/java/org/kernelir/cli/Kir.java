@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import org.kernelir.cli.commands.CacheCommand;
+import org.kernelir.cli.commands.ExplainCommand;
 import org.kernelir.cli.commands.LowerCommand;
 import org.kernelir.cli.commands.ProvidersCommand;
 import org.kernelir.cli.commands.RunCommand;
@@ -17,13 +18,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code kir}, the kernel-ir command line: {@code providers}, {@code lower}, {@code run}, {@code verify} and
+ * {@code kir}, the kernel-ir command line: {@code providers}, {@code lower}, {@code explain}, {@code run}, {@code verify} and
  * {@code cache}. Exit codes: 0 success, 1 failure (the one-line message names what failed and what to do),
  * 2 bad usage.
  */
 @Command(name = "kir", mixinStandardHelpOptions = true, versionProvider = Kir.Version.class,
         description = "kernel-ir: lower ML graphs onto kernel providers, run them on the CPU, verify providers.",
-        subcommands = {ProvidersCommand.class, LowerCommand.class, RunCommand.class, VerifyCommand.class,
+        subcommands = {ProvidersCommand.class, LowerCommand.class, ExplainCommand.class, RunCommand.class, VerifyCommand.class,
                 CacheCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failure, 2 bad usage.",
                 "Logs and progress go to stderr; with --json, stdout holds only the JSON document.",
@@ -43,8 +44,8 @@ public final class Kir implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: providers, lower, run, "
-                + "verify or cache");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: providers, lower, "
+                + "explain, run, verify or cache");
     }
 
     /** Runs {@code kir} with the process's stdout and stderr and exits with its exit code. */

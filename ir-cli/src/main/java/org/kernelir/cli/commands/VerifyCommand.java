@@ -49,7 +49,7 @@ public final class VerifyCommand extends KirCommand {
 
     @Override
     protected int execute() {
-        try (KernelIr ir = Providers.load(plugins.directory(), ReplacementCache.disabled())) {
+        try (KernelIr ir = Providers.load(plugins, ReplacementCache.disabled())) {
             List<Implementation<?>> todo = selected(ir);
             List<Row> rows = new ArrayList<>();
             try (Progress progress = output().progress("verifying", todo.size())) {
