@@ -30,8 +30,15 @@ public final class NativeFallbackException extends PassException {
         return fallbacks;
     }
 
-    /** Throws when {@code report} has native fallbacks under {@code priority}. */
-    static void check(String graphName, LoweringReport report, Priority priority) {
+    /**
+     * Throws when {@code report} has native fallbacks under {@code priority}.
+     *
+     * @param graphName the graph's name, for the message
+     * @param report    what lowering did
+     * @param priority  the priority it lowered under
+     * @throws NativeFallbackException naming each op with its count, priority list and first nodes
+     */
+    public static void check(String graphName, LoweringReport report, Priority priority) {
         Map<String, Integer> fb = report.nativeFallbacks(priority);
         if (fb.isEmpty()) {
             return;

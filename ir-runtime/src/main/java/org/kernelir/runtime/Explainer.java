@@ -46,7 +46,8 @@ final class Explainer {
                 pending.add(look(n, requested));
             }
         }
-        LoweringResult lowered = ir.lower(graph);
+        // The pipeline itself: explaining a fallback must not fail because fallbacks are errors.
+        LoweringResult lowered = ir.passManager().run(graph);
         LoweringReport report = lowered.report();
         boolean fromCache = report.passTimings().stream().anyMatch(t -> t.pass().equals(PassManager.CACHED_PASS_NAME));
         List<NodeExplanation> nodes = new ArrayList<>();

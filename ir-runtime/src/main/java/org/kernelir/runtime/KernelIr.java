@@ -24,6 +24,7 @@ import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.provider.RegisteredProvider;
 import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.passes.LoweringResult;
+import org.kernelir.passes.NativeFallbackException;
 import org.kernelir.passes.PassConfig;
 import org.kernelir.passes.PassManager;
 import org.kernelir.runtime.plugins.ClasspathProviders;
@@ -85,6 +86,7 @@ public final class KernelIr implements AutoCloseable {
     private final PluginHost mainHost;
     private final PassManager passes;
     private final List<ProviderStatus> ownStatuses;
+    private final boolean failOnNativeFallback;
     private Priority requestedPriority;
     private Priority appliedPriority;
     private boolean closed;
@@ -119,8 +121,8 @@ public final class KernelIr implements AutoCloseable {
         this.mainHost = hosts.stream().filter(h -> h.directory().equals(first)).findFirst()
                 .orElse(hosts.isEmpty() ? null : hosts.getFirst());
         this.dispatcher = new Dispatcher(registry);
-        this.passes = PassManager.standard(PassConfig.builder(dispatcher).cache(cache).strict(b.strict)
-                .failOnNativeFallback(b.failOnNativeFallback).build());
+        this.passes = PassManager.standard(PassConfig.builder(dispatcher).cache(cache).strict(b.strict).build());
+        this.failOnNativeFallback = b.failOnNativeFallback;
         this.requestedPriority = b.priority;
         applyPriority(true);
     }
@@ -176,10 +178,15 @@ public final class KernelIr implements AutoCloseable {
      * clone, no-op and dead-code elimination.
      *
      * @return the lowered graph and the report (the implementation chosen per node, cache hits, pass timings)
-     * @throws org.kernelir.passes.PassException when a pass rejects the graph; the message names the node
+     * @throws org.kernelir.passes.PassException when a pass rejects the graph; the message names the node (a
+     *         {@link NativeFallbackException} when the builder made native fallbacks errors)
      */
     public LoweringResult lower(Graph graph) {
-        return passes.run(graph);
+        LoweringResult r = passes.run(graph);
+        if (failOnNativeFallback) {
+            NativeFallbackException.check(graph.name(), r.report(), dispatcher.priority());
+        }
+        return r;
     }
 
     /**
@@ -285,7 +292,8 @@ public final class KernelIr implements AutoCloseable {
     /**
      * Explains, for every IR op node of {@code graph}, what lowering chooses and why: each provider of the node's
      * priority list with its verdict, and what the replacement cache holds for the chosen one (and, on a miss,
-     * why). Lowers the graph to learn what happened (which fills the cache as {@link #lower} would).
+     * why). Lowers the graph to learn what happened (which fills the cache as {@link #lower} would); a native
+     * fallback is explained, not an error, even when the builder makes it one for {@link #lower}.
      *
      * @return the explanation, with the lowering report
      * @throws org.kernelir.passes.PassException when lowering rejects the graph
