@@ -100,8 +100,10 @@ public final class ExplainCommand extends KirCommand {
         var w = out.out();
         w.printf("model %s (%s), priority %s%n", r.model(), r.source(), r.priority());
         if (!r.loweredFromCache().isEmpty()) {
-            w.printf("whole lowered graph from the cache for: %s (no replacement was looked up there)%n",
-                    String.join(", ", r.loweredFromCache()));
+            List<String> g = r.loweredFromCache();
+            w.printf("whole lowered graph from the cache for %s (no replacement was looked up there)%n",
+                    g.size() <= 4 ? String.join(", ", g) : g.size() + " graphs (" + g.getFirst() + " ... "
+                            + g.getLast() + ")");
         }
         if (r.nodes().isEmpty()) {
             w.println("no IR op nodes" + (oneNode ? " of that name" : " to explain"));
