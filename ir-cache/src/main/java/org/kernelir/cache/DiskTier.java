@@ -181,6 +181,48 @@ final class DiskTier {
         }
     }
 
+    /** Whether the folder holds a sound entry for {@code key} (read, not touched). */
+    boolean holds(ReplacementKey key) {
+        try {
+            decode(Files.readAllBytes(fileFor(key)), key.text());
+            return true;
+        } catch (IOException | BadEntry e) {
+            return false;
+        }
+    }
+
+    /**
+     * The key texts of the replacement entries in the folder for {@code op} by the provider called
+     * {@code providerName}, read from each entry's header (entries that cannot be read are left out).
+     */
+    List<String> replacementKeyTexts(String op, String providerName) {
+        String opLine = "\nop " + op + ".";
+        String providerLine = "\nprovider " + providerName + "|";
+        List<String> out = new ArrayList<>();
+        for (Entry e : scan()) {
+            byte[] head;
+            try (FileInputStream in = new FileInputStream(e.file().toFile())) {
+                head = in.readNBytes(HEADER.length + 4096);
+            } catch (IOException ex) {
+                continue;
+            }
+            if (!startsWith(head, HEADER)) {
+                continue;
+            }
+            String text = new String(head, HEADER.length, head.length - HEADER.length, StandardCharsets.UTF_8);
+            int args = text.indexOf("\nargs ");
+            int end = args < 0 ? -1 : text.indexOf('\n', args + 1);
+            if (end < 0) {
+                continue;
+            }
+            String key = text.substring(0, end + 1);
+            if (key.startsWith("kernel-ir replacement\n") && key.contains(opLine) && key.contains(providerLine)) {
+                out.add(key);
+            }
+        }
+        return out;
+    }
+
     /** Deletes every entry. Temporary files are left to the writers that own them. */
     void clear() {
         synchronized (scanLock) {

@@ -1,5 +1,6 @@
 package org.kernelir.cache;
 
+import java.util.List;
 import java.util.function.Supplier;
 import org.kernelir.core.graph.Graph;
 
@@ -46,6 +47,17 @@ public interface ReplacementCache {
         return false;
     }
 
+    /**
+     * What this cache holds for {@code key}, without tracing, counting or touching anything: a hit (and the tier),
+     * or a miss and why (see {@link CacheProbe#miss}). The default cannot tell ({@link CacheProbe.Status#UNKNOWN}).
+     *
+     * @param key the key a lowering would look up
+     * @return the probe's outcome
+     */
+    default CacheProbe probe(ReplacementKey key) {
+        return new CacheProbe(CacheProbe.Status.UNKNOWN, "this cache cannot be probed", List.of());
+    }
+
     /** Counters since creation. */
     CacheStats stats();
 
@@ -73,6 +85,12 @@ public interface ReplacementCache {
             @Override
             public synchronized CacheStats stats() {
                 return new CacheStats(0, 0, misses, misses, nanos, 0, 0);
+            }
+
+            @Override
+            public CacheProbe probe(ReplacementKey key) {
+                return new CacheProbe(CacheProbe.Status.OFF, "the cache is off (--no-cache): every node is traced",
+                        List.of());
             }
 
             @Override

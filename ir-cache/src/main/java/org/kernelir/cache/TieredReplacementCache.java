@@ -3,6 +3,8 @@ package org.kernelir.cache;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -268,6 +270,25 @@ public final class TieredReplacementCache implements ReplacementCache {
             m.synchronous().asMap().keySet().removeIf(k -> k.provider().name().equals(providerName));
         }
         loweredMemory.clear();
+    }
+
+    @Override
+    public CacheProbe probe(ReplacementKey key) {
+        AsyncCache<ReplacementKey, Graph> m = memory;
+        if (m != null && m.synchronous().getIfPresent(key) != null) {
+            return CacheProbe.hit(CacheProbe.Status.MEMORY_HIT);
+        }
+        if (disk != null && disk.holds(key)) {
+            return CacheProbe.hit(CacheProbe.Status.DISK_HIT);
+        }
+        List<String> stored = new ArrayList<>();
+        if (m != null) {
+            m.synchronous().asMap().keySet().forEach(k -> stored.add(k.text()));
+        }
+        if (disk != null) {
+            stored.addAll(disk.replacementKeyTexts(key.op(), key.provider().name()));
+        }
+        return CacheProbe.miss(key, stored);
     }
 
     /** Drops every entry from memory and deletes every entry on disk. Counters are kept. */

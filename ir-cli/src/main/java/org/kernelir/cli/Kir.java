@@ -1,9 +1,12 @@
 package org.kernelir.cli;
 
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import org.kernelir.cli.commands.CacheCommand;
+import org.kernelir.cli.commands.ExplainCommand;
 import org.kernelir.cli.commands.LowerCommand;
 import org.kernelir.cli.commands.ProvidersCommand;
 import org.kernelir.cli.commands.RunCommand;
@@ -17,13 +20,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code kir}, the kernel-ir command line: {@code providers}, {@code lower}, {@code run}, {@code verify} and
+ * {@code kir}, the kernel-ir command line: {@code providers}, {@code lower}, {@code explain}, {@code run}, {@code verify} and
  * {@code cache}. Exit codes: 0 success, 1 failure (the one-line message names what failed and what to do),
  * 2 bad usage.
  */
 @Command(name = "kir", mixinStandardHelpOptions = true, versionProvider = Kir.Version.class,
         description = "kernel-ir: lower ML graphs onto kernel providers, run them on the CPU, verify providers.",
-        subcommands = {ProvidersCommand.class, LowerCommand.class, RunCommand.class, VerifyCommand.class,
+        subcommands = {ProvidersCommand.class, LowerCommand.class, ExplainCommand.class, RunCommand.class, VerifyCommand.class,
                 CacheCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failure, 2 bad usage.",
                 "Logs and progress go to stderr; with --json, stdout holds only the JSON document.",
@@ -43,12 +46,22 @@ public final class Kir implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: providers, lower, run, "
-                + "verify or cache");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: providers, lower, "
+                + "explain, run, verify or cache");
     }
+
+    /**
+     * The system property that makes {@link #main} an AOT training run (see the {@code kir} launcher): it runs the
+     * usual commands once each, in the folder it names, so that the JVM records the classes they load.
+     */
+    public static final String AOT_TRAINING_PROPERTY = "kernelir.aot.training";
 
     /** Runs {@code kir} with the process's stdout and stderr and exits with its exit code. */
     public static void main(String[] args) {
+        String training = System.getProperty(AOT_TRAINING_PROPERTY);
+        if (training != null) {
+            System.exit(train(Path.of(training)));
+        }
         configureLogging(args);
         PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         PrintStream stderr = new PrintStream(System.err, true, StandardCharsets.UTF_8);
@@ -77,6 +90,35 @@ public final class Kir implements Runnable {
             o.flush();
             e.flush();
         }
+    }
+
+    /**
+     * The AOT training run: the commands users run most, each once, output discarded; lowering twice with one
+     * cache folder, so that both the cold and the warm paths are recorded.
+     *
+     * @return 0 when every command succeeded, else 1
+     */
+    static int train(Path folder) {
+        String cache = folder.resolve("cache").toString();
+        String[][] commands = {
+            {"providers"},
+            {"providers", "--json"},
+            {"lower", "--example", "tiny", "--cache-dir", cache},
+            {"lower", "--example", "tiny", "--cache-dir", cache, "--json"},
+            {"lower", "--example", "llama-70b-shaped", "--cache-dir", cache},
+            {"lower", "--example", "llama-70b-shaped", "--cache-dir", cache},
+            {"explain", "--example", "tiny", "--cache-dir", cache},
+            {"run", "--example", "tiny", "--compare", "native", "--cache-dir", cache},
+        };
+        int failed = 0;
+        PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+        for (String[] c : commands) {
+            if (execute(c, sink, sink, false) != 0) {
+                System.err.println("kir: AOT training: kir " + String.join(" ", c) + " failed");
+                failed++;
+            }
+        }
+        return failed == 0 ? 0 : 1;
     }
 
     private static void inject(CommandLine line, Output output) {

@@ -51,7 +51,7 @@ class ProvidersCommandTest {
         List<String> ops = new ArrayList<>();
         n.get("ops").forEach(o -> ops.add(o.asText()));
         assertTrue(ops.containsAll(List.of("rms_norm", "fused_add_rms_norm", "silu_and_mul", "rotary_embedding")), ops.toString());
-        assertEquals(dir.resolve("plugins").toString(), doc.get("plugins_dir").asText(), "kernelir.home/plugins");
+        assertEquals(dir.resolve("plugins").toString(), doc.get("plugins_dirs").get(0).asText(), "kernelir.home/plugins");
     }
 
     @Test

@@ -11,6 +11,8 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.kernelir.cache.CacheStats;
+import org.kernelir.core.dispatch.Priority;
+import org.kernelir.core.provider.ProviderRegistry;
 
 /**
  * What one run of a pipeline did: which implementation each IR op node got, which nodes could not be lowered
@@ -73,6 +75,26 @@ public record LoweringReport(Map<String, Selection> nodes, List<Failure> failed,
                     .forEach(e -> sorted.put(e.getKey(), e.getValue()));
             out.put(op, Collections.unmodifiableMap(sorted));
         });
+        return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * The nodes that fell back to native, counted per op (ops by name): nodes lowered with {@code native} although
+     * {@code priority} lists another provider for their op. A node of an op whose list is only {@code native} did
+     * not fall back: that is what was asked for.
+     *
+     * @param priority the priority the graph was lowered under
+     * @return op name to the number of such nodes; empty when every node got a provider its priority put first
+     */
+    public Map<String, Integer> nativeFallbacks(Priority priority) {
+        Map<String, Integer> out = new TreeMap<>();
+        for (Selection s : nodes.values()) {
+            if (s.provider().equals(ProviderRegistry.NATIVE)
+                    && priority.listFor(s.op()).stream()
+                    .anyMatch(p -> !p.equals(ProviderRegistry.NATIVE))) {
+                out.merge(s.op(), 1, Integer::sum);
+            }
+        }
         return Collections.unmodifiableMap(out);
     }
 

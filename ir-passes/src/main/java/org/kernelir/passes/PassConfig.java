@@ -29,6 +29,7 @@ public final class PassConfig {
     private volatile KernelCatalog catalog;
     private final ReplacementCache cache;
     private final boolean strict;
+    private final boolean failOnNativeFallback;
     private final Set<String> donatedInputs;
     private final boolean extraKernels;
 
@@ -37,6 +38,7 @@ public final class PassConfig {
         this.dispatcher = b.dispatcher;
         this.cache = b.cache;
         this.strict = b.strict;
+        this.failOnNativeFallback = b.failOnNativeFallback;
         this.donatedInputs = Set.copyOf(b.donatedInputs);
         this.extraCatalogs = List.copyOf(b.extraKernels);
     }
@@ -88,6 +90,14 @@ public final class PassConfig {
     }
 
     /**
+     * Whether a run fails with a {@link NativeFallbackException} when a node fell back to native (see
+     * {@link LoweringReport#nativeFallbacks}); default {@code false}.
+     */
+    public boolean failOnNativeFallback() {
+        return failOnNativeFallback;
+    }
+
+    /**
      * Graph inputs (placeholder names) that the caller hands over: they may be overwritten, so a clone of one
      * may be removed even when the clone is written. Empty by default: graph inputs are the caller's.
      */
@@ -108,6 +118,7 @@ public final class PassConfig {
         private final Dispatcher dispatcher;
         private ReplacementCache cache = ReplacementCache.disabled();
         private boolean strict;
+        private boolean failOnNativeFallback;
         private Set<String> donatedInputs = new TreeSet<>();
         private final List<KernelCatalog> extraKernels = new ArrayList<>();
 
@@ -124,6 +135,15 @@ public final class PassConfig {
         /** Makes IR op nodes left after lowering an error instead of a warning. */
         public Builder strict(boolean strictMode) {
             this.strict = strictMode;
+            return this;
+        }
+
+        /**
+         * Makes a run fail when any IR op node was lowered with {@code native} although its priority lists another
+         * provider (a {@link NativeFallbackException} naming the nodes), instead of only reporting it.
+         */
+        public Builder failOnNativeFallback(boolean fail) {
+            this.failOnNativeFallback = fail;
             return this;
         }
 

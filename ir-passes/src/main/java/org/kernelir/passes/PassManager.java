@@ -111,9 +111,18 @@ public final class PassManager {
      * @return the final graph and the report of this run; its cache counters are the change of the cache's
      *         counters during the run (approximate when other runs share the cache at the same time)
      * @throws PassException when a pass rejects the graph (for example a {@link LoweringException} in strict
-     *                       mode); the message names the node
+     *                       mode, or a {@link NativeFallbackException} when native fallbacks are errors); the
+     *                       message names the node
      */
     public LoweringResult run(Graph graph) {
+        LoweringResult result = runPipeline(graph);
+        if (config.failOnNativeFallback()) {
+            NativeFallbackException.check(graph.name(), result.report(), config.dispatcher().priority());
+        }
+        return result;
+    }
+
+    private LoweringResult runPipeline(Graph graph) {
         Objects.requireNonNull(graph, "graph");
         ReplacementCache cache = config.cache();
         long start = System.nanoTime();

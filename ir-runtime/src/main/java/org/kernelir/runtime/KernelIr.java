@@ -3,22 +3,28 @@ package org.kernelir.runtime;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.kernelir.cache.ReplacementCache;
 import org.kernelir.cache.ReplacementCaches;
 import org.kernelir.core.dispatch.Dispatcher;
+import org.kernelir.core.dispatch.IrOpCatalog;
 import org.kernelir.core.dispatch.Priority;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.interp.Interpreter;
+import org.kernelir.core.kernel.KernelCatalog;
 import org.kernelir.core.op.OpRegistry;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.provider.RegisteredProvider;
 import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.passes.LoweringResult;
+import org.kernelir.passes.NativeFallbackException;
 import org.kernelir.passes.PassConfig;
 import org.kernelir.passes.PassManager;
 import org.kernelir.runtime.plugins.ClasspathProviders;
@@ -75,9 +81,12 @@ public final class KernelIr implements AutoCloseable {
     private final ProviderRegistry registry;
     private final Dispatcher dispatcher;
     private final ReplacementCache cache;
-    private final PluginHost pluginHost;
+    /** One host per plugins folder, in the order the folders were given; empty when plugins are off. */
+    private final List<PluginHost> pluginHosts;
+    private final PluginHost mainHost;
     private final PassManager passes;
     private final List<ProviderStatus> ownStatuses;
+    private final boolean failOnNativeFallback;
     private Priority requestedPriority;
     private Priority appliedPriority;
     private boolean closed;
@@ -99,15 +108,21 @@ public final class KernelIr implements AutoCloseable {
             statuses.add(ClasspathProviders.register(registry, p));
         }
         this.ownStatuses = List.copyOf(statuses);
+        List<PluginHost> hosts = new ArrayList<>();
         if (b.plugins) {
-            Path dir = b.pluginsDirectory == null ? defaultPluginsDirectory() : b.pluginsDirectory;
-            this.pluginHost = new PluginHost(registry, dir, KernelIrVersion.current());
-            pluginHost.loadAll();
-        } else {
-            this.pluginHost = null;
+            for (Path dir : b.pluginFolders()) {
+                PluginHost host = new PluginHost(registry, dir, KernelIrVersion.current());
+                hosts.add(host);
+                host.loadAll();
+            }
         }
+        this.pluginHosts = List.copyOf(hosts);
+        Path first = b.pluginsDirectories.isEmpty() ? null : b.pluginsDirectories.getFirst().toAbsolutePath().normalize();
+        this.mainHost = hosts.stream().filter(h -> h.directory().equals(first)).findFirst()
+                .orElse(hosts.isEmpty() ? null : hosts.getFirst());
         this.dispatcher = new Dispatcher(registry);
         this.passes = PassManager.standard(PassConfig.builder(dispatcher).cache(cache).strict(b.strict).build());
+        this.failOnNativeFallback = b.failOnNativeFallback;
         this.requestedPriority = b.priority;
         applyPriority(true);
     }
@@ -163,10 +178,15 @@ public final class KernelIr implements AutoCloseable {
      * clone, no-op and dead-code elimination.
      *
      * @return the lowered graph and the report (the implementation chosen per node, cache hits, pass timings)
-     * @throws org.kernelir.passes.PassException when a pass rejects the graph; the message names the node
+     * @throws org.kernelir.passes.PassException when a pass rejects the graph; the message names the node (a
+     *         {@link NativeFallbackException} when the builder made native fallbacks errors)
      */
     public LoweringResult lower(Graph graph) {
-        return passes.run(graph);
+        LoweringResult r = passes.run(graph);
+        if (failOnNativeFallback) {
+            NativeFallbackException.check(graph.name(), r.report(), dispatcher.priority());
+        }
+        return r;
     }
 
     /**
@@ -182,9 +202,104 @@ public final class KernelIr implements AutoCloseable {
         return new Interpreter(passes.config().catalog()).run(graph, inputs);
     }
 
-    /** The plugin host; empty when plugins were turned off ({@link Builder#plugins(boolean)}). */
+    /**
+     * The plugin host of the first folder given to {@link Builder#pluginsDirectory(Path)}, else of the default
+     * folder; empty when plugins were turned off ({@link Builder#plugins(boolean)}) or there is no folder. See
+     * {@link #pluginHosts()} for all of them.
+     */
     public Optional<PluginHost> pluginHost() {
-        return Optional.ofNullable(pluginHost);
+        return Optional.ofNullable(mainHost);
+    }
+
+    /** The plugin hosts, one per plugins folder, in the order the folders were given (empty when plugins are off). */
+    public List<PluginHost> pluginHosts() {
+        return pluginHosts;
+    }
+
+    /** The plugins folders this instance loaded from, in order. */
+    public List<Path> pluginsDirectories() {
+        return pluginHosts.stream().map(PluginHost::directory).toList();
+    }
+
+    /**
+     * The default priority policy: {@code requested} as it is when it has a default list, else with the default
+     * list every loaded and available provider (in load order) followed by {@code native}, as in
+     * {@code default=cpu,native}. Checked against this instance: every provider it names must be loaded, every op
+     * must exist.
+     *
+     * @param requested what the user asked for (may be {@link Priority#NONE})
+     * @return the priority to set with {@link #setPriority}
+     * @throws IllegalArgumentException naming a provider that is not loaded (with the loaded ones) or an op that
+     *                                  does not exist (with the ops)
+     */
+    public Priority withDefaultPolicy(Priority requested) {
+        Priority p = Objects.requireNonNull(requested, "requested");
+        if (p.defaults().isEmpty()) {
+            p = p.withDefault(defaultPriority().defaults().toArray(String[]::new));
+        }
+        Set<String> loaded = new TreeSet<>();
+        registry.all().forEach(rp -> loaded.add(rp.name()));
+        for (String name : p.providerNames()) {
+            if (!loaded.contains(name)) {
+                throw new IllegalArgumentException("priority '" + p + "' names provider '" + name + "', which is not "
+                        + "loaded; loaded providers: " + String.join(", ", loaded));
+            }
+        }
+        for (String op : p.perOp().keySet()) {
+            if (ops.find(op).isEmpty()) {
+                throw new IllegalArgumentException("priority '" + p + "' names op '" + op + "', which is not an IR "
+                        + "op; ops: " + String.join(", ", ops.names()));
+            }
+        }
+        return p;
+    }
+
+    /**
+     * The default priority of this instance: every loaded and available provider other than {@code native}, in
+     * load order, then {@code native}, for every op.
+     */
+    public Priority defaultPriority() {
+        List<String> available = new ArrayList<>();
+        for (RegisteredProvider rp : registry.all()) {
+            if (!rp.name().equals(ProviderRegistry.NATIVE) && rp.availability().available()) {
+                available.add(rp.name());
+            }
+        }
+        available.add(ProviderRegistry.NATIVE);
+        return Priority.ofDefault(available.toArray(String[]::new));
+    }
+
+    /**
+     * The priority asked for (before providers that are not loaded were left out), or what the dispatcher has
+     * when none was asked for.
+     */
+    public synchronized Priority requestedPriority() {
+        return requestedPriority == null ? dispatcher.priority() : requestedPriority;
+    }
+
+    /**
+     * Runs {@code graph} with eager dispatch to {@code native} only: IR op nodes run their native implementations,
+     * whatever the priority. The reference that {@code kir run --compare native} measures against.
+     *
+     * @param inputs one tensor per placeholder, in order (they may be overwritten; pass copies)
+     * @return the graph's outputs, in order
+     */
+    public List<CpuTensor> runNative(Graph graph, List<CpuTensor> inputs) {
+        Dispatcher nativeOnly = new Dispatcher(registry, Priority.ofDefault(ProviderRegistry.NATIVE));
+        return new Interpreter(KernelCatalog.chain(new IrOpCatalog(nativeOnly), registry.kernels())).run(graph, inputs);
+    }
+
+    /**
+     * Explains, for every IR op node of {@code graph}, what lowering chooses and why: each provider of the node's
+     * priority list with its verdict, and what the replacement cache holds for the chosen one (and, on a miss,
+     * why). Lowers the graph to learn what happened (which fills the cache as {@link #lower} would); a native
+     * fallback is explained, not an error, even when the builder makes it one for {@link #lower}.
+     *
+     * @return the explanation, with the lowering report
+     * @throws org.kernelir.passes.PassException when lowering rejects the graph
+     */
+    public Explanation explain(Graph graph) {
+        return new Explainer(this).explain(graph);
     }
 
     /**
@@ -202,15 +317,17 @@ public final class KernelIr implements AutoCloseable {
                 out.add(s);
             }
         }
-        if (pluginHost != null) {
-            out.addAll(pluginHost.providers());
+        for (PluginHost h : pluginHosts) {
+            out.addAll(h.providers());
         }
         return List.copyOf(out);
     }
 
-    /** What became of each JAR of the plugins folder (empty when plugins are off). */
+    /** What became of each JAR of the plugins folders, folder by folder (empty when plugins are off). */
     public List<PluginStatus> plugins() {
-        return pluginHost == null ? List.of() : pluginHost.plugins();
+        List<PluginStatus> out = new ArrayList<>();
+        pluginHosts.forEach(h -> out.addAll(h.plugins()));
+        return List.copyOf(out);
     }
 
     /**
@@ -220,7 +337,7 @@ public final class KernelIr implements AutoCloseable {
      * @throws IllegalStateException when plugins are off, or the JAR is loaded already
      */
     public synchronized PluginStatus loadPlugin(Path jar) {
-        PluginStatus s = host().loadPlugin(jar);
+        PluginStatus s = hostFor(jar).loadPlugin(jar);
         applyPriority(false);
         return s;
     }
@@ -232,14 +349,14 @@ public final class KernelIr implements AutoCloseable {
      * @return whether a loaded plugin with this id was found
      */
     public synchronized boolean unloadPlugin(String pluginId) {
-        boolean done = host().unloadPlugin(pluginId);
+        boolean done = hostOf(pluginId).unloadPlugin(pluginId);
         applyPriority(false);
         return done;
     }
 
     /** Unloads a plugin and loads it again from its JAR (see {@link PluginHost#reloadPlugin(String)}). */
     public synchronized PluginStatus reloadPlugin(String pluginId) {
-        PluginStatus s = host().reloadPlugin(pluginId);
+        PluginStatus s = hostOf(pluginId).reloadPlugin(pluginId);
         applyPriority(false);
         return s;
     }
@@ -262,9 +379,7 @@ public final class KernelIr implements AutoCloseable {
             return;
         }
         closed = true;
-        if (pluginHost != null) {
-            pluginHost.close();
-        }
+        pluginHosts.forEach(PluginHost::close);
     }
 
     @Override
@@ -273,10 +388,21 @@ public final class KernelIr implements AutoCloseable {
     }
 
     private PluginHost host() {
-        if (pluginHost == null) {
+        if (pluginHosts.isEmpty()) {
             throw new IllegalStateException("plugins are turned off for this KernelIr (builder.plugins(false))");
         }
-        return pluginHost;
+        return pluginHosts.getFirst();
+    }
+
+    /** The host of the folder that holds {@code jar}, else the first one. */
+    private PluginHost hostFor(Path jar) {
+        Path folder = jar.toAbsolutePath().normalize().getParent();
+        return pluginHosts.stream().filter(h -> h.directory().equals(folder)).findFirst().orElseGet(this::host);
+    }
+
+    /** The host that knows plugin {@code pluginId}, else the first one. */
+    private PluginHost hostOf(String pluginId) {
+        return pluginHosts.stream().filter(h -> h.plugin(pluginId).isPresent()).findFirst().orElseGet(this::host);
     }
 
     private boolean stillRegistered(ProviderStatus s) {
@@ -345,7 +471,9 @@ public final class KernelIr implements AutoCloseable {
      */
     public static final class Builder {
         private OpRegistry ops;
-        private Path pluginsDirectory;
+        private final List<Path> pluginsDirectories = new ArrayList<>();
+        private boolean defaultPluginsDirectory = true;
+        private boolean failOnNativeFallback;
         private boolean plugins = true;
         private boolean classpathProviders = true;
         private ClassLoader classLoader;
@@ -364,11 +492,40 @@ public final class KernelIr implements AutoCloseable {
         }
 
         /**
-         * The plugins folder (default: {@link KernelIr#defaultPluginsDirectory()}). A folder that does not exist
-         * is not an error; it just holds no plugins.
+         * Adds a plugins folder (repeatable): plugins load from {@link KernelIr#defaultPluginsDirectory()} (unless
+         * {@link #defaultPluginsDirectory(boolean)} turns it off) and then from each added folder, in order. A
+         * folder that does not exist is not an error; it just holds no plugins. A folder given twice loads once.
          */
         public Builder pluginsDirectory(Path directory) {
-            this.pluginsDirectory = Objects.requireNonNull(directory, "directory");
+            this.pluginsDirectories.add(Objects.requireNonNull(directory, "directory"));
+            return this;
+        }
+
+        /**
+         * Whether the installation's {@code plugins/} folder ({@link KernelIr#defaultPluginsDirectory()}) is
+         * searched besides the added ones (default {@code true}).
+         */
+        public Builder defaultPluginsDirectory(boolean include) {
+            this.defaultPluginsDirectory = include;
+            return this;
+        }
+
+        /** The folders to load plugins from: the default one (if on), then the added ones, without repeats. */
+        List<Path> pluginFolders() {
+            LinkedHashSet<Path> out = new LinkedHashSet<>();
+            if (defaultPluginsDirectory) {
+                out.add(KernelIr.defaultPluginsDirectory());
+            }
+            pluginsDirectories.forEach(d -> out.add(d.toAbsolutePath().normalize()));
+            return List.copyOf(out);
+        }
+
+        /**
+         * Whether lowering fails when an IR op node falls back to {@code native} although its priority lists
+         * another provider (default {@code false}: the report counts such nodes per op).
+         */
+        public Builder failOnNativeFallback(boolean fail) {
+            this.failOnNativeFallback = fail;
             return this;
         }
 

@@ -6,6 +6,7 @@ import org.kernelir.core.op.IrOps;
 import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderContext;
+import org.kernelir.core.provider.Supports;
 import org.kernelir.core.tensor.Tensor;
 import org.kernelir.core.tensor.TensorMeta;
 
@@ -34,7 +35,7 @@ public final class AcmeProvider implements KernelProvider {
     @Override
     public void register(ProviderContext context) {
         context.kernel(AcmeKernels.RMS_NORM_F32);
-        context.implement(Implementation.of(IrOps.RMS_NORM, AcmeProvider::rmsNorm).supports(AcmeProvider::supports));
+        context.implement(Implementation.of(IrOps.RMS_NORM, AcmeProvider::rmsNorm).supports(SUPPORTS));
     }
 
     /** Matches {@link IrOps.RmsNorm}; called only for arguments {@link #supports} accepts. */
@@ -44,15 +45,23 @@ public final class AcmeProvider implements KernelProvider {
 
     /**
      * rms_norm(x, weight, epsilon, variance_size): argument 0 is x, 1 the weight, 3 variance_size. Only metadata
-     * is looked at, and never the token count.
+     * is looked at, and never the token count. Each condition has a name, which {@code kir explain} shows when
+     * the rule declines a node.
      */
+    static final Supports SUPPORTS = Supports
+            .when("x is float32, contiguous, on the cpu", a -> a.meta(0).dtype() == DType.F32 && a.meta(0).rank() >= 1
+                    && a.meta(0).isContiguous() && a.meta(0).device().toString().equals("cpu"))
+            .and("weight is given", a -> !a.isNull(1))
+            .and("weight is a contiguous float32 vector on x's device", a -> {
+                TensorMeta w = a.meta(1);
+                return w.dtype() == DType.F32 && w.rank() == 1 && w.isContiguous()
+                        && w.device().equals(a.meta(0).device());
+            })
+            .and("weight's size is x's last dimension", a -> a.meta(1).size(0).equals(a.meta(0).size(-1)))
+            .and("variance_size is None", a -> a.isNull(3));
+
+    /** Whether {@link #SUPPORTS} accepts {@code a}. */
     static boolean supports(CallArgs a) {
-        TensorMeta x = a.meta(0);
-        TensorMeta w = a.meta(1);
-        return x.dtype() == DType.F32 && x.rank() >= 1 && x.isContiguous()
-                && w != null && w.dtype() == DType.F32 && w.rank() == 1 && w.isContiguous()
-                && w.size(0).equals(x.size(-1))
-                && a.isNull(3)
-                && x.device().equals(w.device()) && x.device().toString().equals("cpu");
+        return SUPPORTS.test(a);
     }
 }

@@ -4,17 +4,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.kernelir.cache.CacheStats;
+import org.kernelir.cache.TieredReplacementCache;
 import org.kernelir.cli.CliException;
 import org.kernelir.cli.KirCommand;
 import org.kernelir.cli.Output;
 import org.kernelir.cli.Progress;
 import org.kernelir.cli.io.Dot;
-import org.kernelir.cli.model.Lowering;
+import org.kernelir.cli.model.LowerReport;
+import org.kernelir.cli.model.LoweredModel;
 import org.kernelir.cli.model.Model;
 import org.kernelir.cli.options.CacheOptions;
 import org.kernelir.cli.options.ModelOptions;
@@ -38,7 +38,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "lower", description = {"Lower a model onto the loaded providers and print the report: selected "
         + "implementations per op, unlowered nodes, time per pass, cache hits, misses and traces."},
-        footer = {"", "The default priority is every available provider, then native (default=cpu,native).",
+        footer = {"", "The default priority is every available provider, then native (default=cpu,native with the cpu",
+                "plugin in the installation's plugins/ folder); --plugins DIR adds providers, it does not replace them.",
                 "For a piecewise model, --out writes a model document and --dot one cluster per piece."})
 public final class LowerCommand extends KirCommand {
 
@@ -69,15 +70,19 @@ public final class LowerCommand extends KirCommand {
             + "leaving it to run natively.")
     boolean strict;
 
+    @Option(names = "--no-native-fallback", description = "Fail (exit 1) when a node is lowered with native although "
+            + "its priority lists another provider (kir explain says why).")
+    boolean noNativeFallback;
+
     @Override
     protected int execute() {
         Model m = model.load();
-        try (KernelIr ir = Providers.load(plugins.directory(), cache.build())) {
-            Priority p = priority.resolve(ir.registry());
-            ir.setPriority(p);
-            Lowering.Outcome outcome;
+        try (KernelIr ir = Providers.builder(plugins, cache.build()).strict(strict)
+                .failOnNativeFallback(noNativeFallback).build()) {
+            Priority p = priority.apply(ir);
+            LoweredModel outcome;
             try (Progress progress = output().progress("lowering", m.pieces().size())) {
-                outcome = Lowering.lower(m, ir, strict, progress);
+                outcome = LoweredModel.lower(m, ir, progress);
             }
             List<String> written = new ArrayList<>();
             if (out != null) {
@@ -88,11 +93,11 @@ public final class LowerCommand extends KirCommand {
             if (dot != null) {
                 written.add(write(dot, Dot.of(m.name(), outcome.graphs()), "Graphviz graph"));
             }
-            Map<String, Object> doc = report(m, outcome, ir, p);
+            LowerReport doc = report(m, outcome, ir, p);
             if (json) {
                 output().json(doc);
             } else {
-                print(output(), m, outcome, doc);
+                print(output(), doc);
                 written.forEach(output().out()::println);
                 output().out().flush();
             }
@@ -114,83 +119,66 @@ public final class LowerCommand extends KirCommand {
         }
     }
 
-    /** The report as the JSON document has it (the text form prints the same values). */
-    static Map<String, Object> report(Model m, Lowering.Outcome o, KernelIr ir, Priority p) {
+    /** The report, as both the JSON and the text form have it. */
+    static LowerReport report(Model m, LoweredModel o, KernelIr ir, Priority p) {
         LoweringReport r = o.report();
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("model", m.name());
-        doc.put("source", m.source());
-        doc.put("pieces", m.pieces().size());
-        doc.put("nodes_before", m.nodeCount());
-        doc.put("nodes_after", o.graphs().stream().mapToInt(g -> g.nodes().size()).sum());
-        doc.put("priority", p.toString());
-        doc.put("selected", r.opCounts());
-        doc.put("failed", r.failed().stream().map(LoweringReport.Failure::node).toList());
-        doc.put("failures", r.failed().stream().map(f -> Map.of("node", f.node(), "reason", f.reason())).toList());
-        doc.put("skipped", r.skipped().stream().map(s -> Map.of("node", s.node(), "op", s.op(), "provider",
-                s.provider(), "reason", s.reason())).toList());
-        doc.put("passes", r.passTimings().stream().map(t -> {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("name", t.pass());
-            e.put("ms", round(t.millis()));
-            return e;
-        }).toList());
         CacheStats c = r.cacheStats();
-        Map<String, Object> cache = new LinkedHashMap<>();
-        cache.put("hits", c.hits());
-        cache.put("misses", c.misses());
-        cache.put("traces", c.traces());
-        cache.put("disk_hits", c.diskHits());
-        cache.put("trace_ms", round(c.traceNanos() / 1e6));
-        cache.put("disk_errors", c.diskErrors());
-        cache.put("graph_hits", c.graphHits());
-        cache.put("graph_misses", c.graphMisses());
-        cache.put("dir", ir.cache() instanceof org.kernelir.cache.TieredReplacementCache t
-                ? t.diskFolder().map(Path::toString).orElse(null) : null);
-        doc.put("cache", cache);
-        doc.put("total_ms", round(r.totalMillis()));
-        return doc;
+        LowerReport.Cache cache = new LowerReport.Cache(c.hits(), c.misses(), c.traces(), c.diskHits(),
+                round(c.traceNanos() / 1e6), c.diskErrors(), c.graphHits(), c.graphMisses(),
+                ir.cache() instanceof TieredReplacementCache t ? t.diskFolder().map(Path::toString).orElse(null) : null);
+        return new LowerReport(m.name(), m.source(), m.pieces().size(), m.nodeCount(),
+                o.graphs().stream().mapToInt(g -> g.nodes().size()).sum(), p.toString(), r.opCounts(),
+                r.nativeFallbacks(ir.dispatcher().priority()),
+                r.failed().stream().map(LoweringReport.Failure::node).toList(),
+                r.failed().stream().map(f -> new LowerReport.Failure(f.node(), f.reason())).toList(),
+                r.skipped().stream().map(s -> new LowerReport.Skip(s.node(), s.op(), s.provider(), s.reason())).toList(),
+                r.passTimings().stream().map(t -> new LowerReport.PassTime(t.pass(), round(t.millis()))).toList(),
+                cache, round(r.totalMillis()));
     }
 
-    @SuppressWarnings("unchecked")
-    private static void print(Output output, Model m, Lowering.Outcome o, Map<String, Object> doc) {
+    private static void print(Output output, LowerReport r) {
         var w = output.out();
-        LoweringReport r = o.report();
-        w.printf("model %s (%s): %d graph%s, %d nodes -> %d nodes%n", m.name(), m.source(), m.pieces().size(),
-                m.pieces().size() == 1 ? "" : "s", doc.get("nodes_before"), doc.get("nodes_after"));
-        w.printf("priority: %s%n%n", doc.get("priority"));
+        w.printf("model %s (%s): %d graph%s, %d nodes -> %d nodes%n", r.model(), r.source(), r.pieces(),
+                r.pieces() == 1 ? "" : "s", r.nodesBefore(), r.nodesAfter());
+        w.printf("priority: %s%n%n", r.priority());
         w.println("selected implementations:");
-        if (r.opCounts().isEmpty()) {
+        if (r.selected().isEmpty()) {
             w.println("  (no IR op nodes)");
         }
-        int width = r.opCounts().keySet().stream().mapToInt(String::length).max().orElse(0);
-        r.opCounts().forEach((op, counts) -> {
+        int width = r.selected().keySet().stream().mapToInt(String::length).max().orElse(0);
+        r.selected().forEach((op, counts) -> {
             List<String> parts = new ArrayList<>();
             counts.forEach((provider, n) -> parts.add(provider + " x" + n));
             w.printf("  %-" + width + "s  %s%n", op, String.join(", ", parts));
         });
-        if (r.failed().isEmpty()) {
+        if (r.nativeFallbacks().isEmpty()) {
+            w.println("fell back to native: none");
+        } else {
+            List<String> parts = new ArrayList<>();
+            r.nativeFallbacks().forEach((op, n) -> parts.add(op + " x" + n));
+            w.printf("fell back to native: %s (kir explain says why)%n", String.join(", ", parts));
+        }
+        if (r.failures().isEmpty()) {
             w.println("not lowered: none");
         } else {
-            w.printf("not lowered: %d node(s)%n", r.failed().size());
-            r.failed().forEach(f -> w.printf("  %s: %s%n", f.node(), f.reason()));
+            w.printf("not lowered: %d node(s)%n", r.failures().size());
+            r.failures().forEach(f -> w.printf("  %s: %s%n", f.node(), f.reason()));
         }
-        for (LoweringReport.Skip s : r.skipped()) {
+        for (LowerReport.Skip s : r.skipped()) {
             w.printf("skipped: provider %s for op %s at node %s: %s%n", s.provider(), s.op(), s.node(), s.reason());
         }
         w.println("passes:");
-        int pw = r.passTimings().stream().mapToInt(t -> t.pass().length()).max().orElse(0);
-        r.passTimings().forEach(t -> w.printf(Locale.ROOT, "  %-" + pw + "s  %8.1f ms%n", t.pass(), t.millis()));
-        Map<String, Object> c = (Map<String, Object>) doc.get("cache");
+        int pw = r.passes().stream().mapToInt(t -> t.name().length()).max().orElse(0);
+        r.passes().forEach(t -> w.printf(Locale.ROOT, "  %-" + pw + "s  %8.1f ms%n", t.name(), t.ms()));
+        LowerReport.Cache c = r.cache();
         w.printf(Locale.ROOT, "cache: lowered graphs %d hits, %d misses; replacements %d hits, %d disk hits, %d misses, "
-                + "%d traces (%.1f ms tracing)%s%n", c.get("graph_hits"), c.get("graph_misses"), c.get("hits"),
-                c.get("disk_hits"), c.get("misses"), c.get("traces"), (Double) c.get("trace_ms"),
-                c.get("dir") == null ? ", no disk tier" : ", disk " + c.get("dir"));
-        w.printf(Locale.ROOT, "total: %.1f ms%n", r.totalMillis());
+                + "%d traces (%.1f ms tracing)%s%n", c.graphHits(), c.graphMisses(), c.hits(), c.diskHits(), c.misses(),
+                c.traces(), c.traceMs(), c.dir() == null ? ", no disk tier" : ", disk " + c.dir());
+        w.printf(Locale.ROOT, "total: %.1f ms%n", r.totalMs());
         w.flush();
     }
 
     static double round(double ms) {
-        return Math.round(ms * 1000) / 1000.0;
+        return LowerReport.round(ms);
     }
 }

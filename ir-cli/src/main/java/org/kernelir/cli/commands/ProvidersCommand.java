@@ -1,9 +1,9 @@
 package org.kernelir.cli.commands;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.kernelir.cache.ReplacementCache;
 import org.kernelir.cli.KirCommand;
 import org.kernelir.cli.Output;
@@ -42,9 +42,15 @@ public final class ProvidersCommand extends KirCommand {
     record PluginRow(String jar, String plugin, String state, String message) {
     }
 
+    /** The JSON listing. */
+    record Listing(@JsonProperty("kernel_ir_version") String kernelIrVersion,
+            @JsonProperty("plugins_dirs") List<String> pluginsDirs, List<ProviderRow> providers,
+            @JsonProperty("plugins_not_loaded") List<PluginRow> pluginsNotLoaded) {
+    }
+
     @Override
     protected int execute() {
-        try (KernelIr ir = Providers.load(plugins.directory(), ReplacementCache.disabled())) {
+        try (KernelIr ir = Providers.load(plugins, ReplacementCache.disabled())) {
             List<ProviderRow> rows = new ArrayList<>();
             for (ProviderStatus s : ir.providers()) {
                 if (s.isRegistered() || !s.name().isEmpty()) {
@@ -60,12 +66,8 @@ public final class ProvidersCommand extends KirCommand {
             }
             Output out = output();
             if (json) {
-                Map<String, Object> doc = new LinkedHashMap<>();
-                doc.put("kernel_ir_version", KernelIr.version());
-                doc.put("plugins_dir", ir.pluginHost().map(h -> h.directory().toString()).orElse(""));
-                doc.put("providers", rows);
-                doc.put("plugins_not_loaded", broken);
-                out.json(doc);
+                out.json(new Listing(KernelIr.version(), ir.pluginsDirectories().stream().map(Path::toString).toList(),
+                        rows, broken));
             } else {
                 print(out, rows, broken, ir);
             }
@@ -87,8 +89,9 @@ public final class ProvidersCommand extends KirCommand {
 
     private static void print(Output out, List<ProviderRow> rows, List<PluginRow> broken, KernelIr ir) {
         var w = out.out();
-        w.printf("kernel-ir %s, plugins folder %s%n%n", KernelIr.version(),
-                ir.pluginHost().map(h -> h.directory().toString()).orElse("(none)"));
+        List<Path> dirs = ir.pluginsDirectories();
+        w.printf("kernel-ir %s, plugins folder%s %s%n%n", KernelIr.version(), dirs.size() == 1 ? "" : "s",
+                dirs.isEmpty() ? "(none)" : String.join(", ", dirs.stream().map(Path::toString).toList()));
         int nameWidth = Math.max(8, rows.stream().mapToInt(r -> r.name().length()).max().orElse(0));
         int sourceWidth = Math.max(6, rows.stream().mapToInt(r -> source(r).length()).max().orElse(0));
         String fmt = "%-" + nameWidth + "s  %-" + sourceWidth + "s  %-12s  %-11s  %s%n";

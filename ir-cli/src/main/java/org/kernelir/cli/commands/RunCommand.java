@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,22 +16,18 @@ import org.kernelir.cli.Progress;
 import org.kernelir.cli.io.Npy;
 import org.kernelir.cli.model.Comparison;
 import org.kernelir.cli.model.Inputs;
-import org.kernelir.cli.model.Lowering;
+import org.kernelir.cli.model.LoweredModel;
 import org.kernelir.cli.model.Model;
 import org.kernelir.cli.model.RandomInputs;
+import org.kernelir.cli.model.RunReport;
 import org.kernelir.cli.options.CacheOptions;
 import org.kernelir.cli.options.ModelOptions;
 import org.kernelir.cli.options.PluginOptions;
 import org.kernelir.cli.options.PriorityOptions;
 import org.kernelir.cli.options.Providers;
-import org.kernelir.core.dispatch.Dispatcher;
-import org.kernelir.core.dispatch.IrOpCatalog;
 import org.kernelir.core.dispatch.Priority;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
-import org.kernelir.core.interp.Interpreter;
-import org.kernelir.core.kernel.KernelCatalog;
-import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.runtime.KernelIr;
 import picocli.CommandLine.ArgGroup;
@@ -88,6 +85,10 @@ public final class RunCommand extends KirCommand {
     @Option(names = "--json", description = "Print the result as JSON (only the JSON document goes to stdout).")
     boolean json;
 
+    @Option(names = "--no-native-fallback", description = "Fail (exit 1) when a node is lowered with native although "
+            + "its priority lists another provider (kir explain says why).")
+    boolean noNativeFallback;
+
     @Override
     protected int execute() throws IOException {
         Model m = model.load();
@@ -98,25 +99,22 @@ public final class RunCommand extends KirCommand {
         }
         Graph graph = m.pieces().getFirst();
         Output out = output();
-        try (KernelIr ir = Providers.load(plugins.directory(), cache.build())) {
-            Priority p = priority.resolve(ir.registry());
-            ir.setPriority(p);
-            Lowering.Outcome lowered = Lowering.lower(m, ir, false, Progress.none());
+        try (KernelIr ir = Providers.builder(plugins, cache.build()).failOnNativeFallback(noNativeFallback).build()) {
+            Priority p = priority.apply(ir);
+            LoweredModel lowered = LoweredModel.lower(m, ir, Progress.none());
             Map<String, Long> syms = inputs == null ? Inputs.symbols(graph, symbols, DEFAULT_SYMBOL_SIZE) : Map.of();
             List<CpuTensor> in = inputs == null ? RandomInputs.of(graph, syms, seed) : Inputs.read(graph, inputs, out);
 
-            KernelCatalog kernels = KernelCatalog.chain(new IrOpCatalog(ir.dispatcher()), ir.registry().kernels());
             long t0 = System.nanoTime();
-            List<CpuTensor> results = new Interpreter(kernels).run(lowered.graphs().getFirst(), copies(in));
+            List<CpuTensor> results = ir.run(lowered.graphs().getFirst(), copies(in));
             double runMs = (System.nanoTime() - t0) / 1e6;
             List<String> names = outputNames(graph);
 
             List<Comparison> comparisons = new ArrayList<>();
             double nativeMs = 0;
             if (compare != null) {
-                Dispatcher nativeOnly = new Dispatcher(ir.registry(), Priority.ofDefault(ProviderRegistry.NATIVE));
                 long t1 = System.nanoTime();
-                List<CpuTensor> expected = new Interpreter(new IrOpCatalog(nativeOnly)).run(graph, copies(in));
+                List<CpuTensor> expected = ir.runNative(graph, copies(in));
                 nativeMs = (System.nanoTime() - t1) / 1e6;
                 for (int i = 0; i < results.size(); i++) {
                     CpuTensor a = results.get(i);
@@ -128,7 +126,7 @@ public final class RunCommand extends KirCommand {
                 }
             }
             List<String> written = outputs == null ? List.of() : write(results, names, outputs, out);
-            Map<String, Object> doc = document(m, lowered, p, syms, results, names, comparisons, written, runMs, nativeMs);
+            RunReport doc = document(m, lowered, p, ir, syms, results, names, comparisons, runMs, nativeMs);
             if (json) {
                 out.json(doc);
             } else {
@@ -146,75 +144,51 @@ public final class RunCommand extends KirCommand {
         }
     }
 
-    private Map<String, Object> document(Model m, Lowering.Outcome lowered, Priority p, Map<String, Long> syms,
-            List<CpuTensor> results, List<String> names, List<Comparison> comparisons, List<String> written,
-            double runMs, double nativeMs) {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("model", m.name());
-        doc.put("source", m.source());
-        doc.put("priority", p.toString());
-        doc.put("selected", lowered.report().opCounts());
-        doc.put("summary", lowered.report().summary());
-        Map<String, Object> in = new LinkedHashMap<>();
-        in.put("from", inputs == null ? "random" : inputs.toString());
-        if (inputs == null) {
-            in.put("seed", seed);
-            in.put("symbols", syms);
-        }
-        doc.put("inputs", in);
-        List<Map<String, Object>> outs = new ArrayList<>();
+    private RunReport document(Model m, LoweredModel lowered, Priority p, KernelIr ir, Map<String, Long> syms,
+            List<CpuTensor> results, List<String> names, List<Comparison> comparisons, double runMs, double nativeMs) {
+        RunReport.InputsFrom in = inputs == null ? new RunReport.InputsFrom("random", seed, syms)
+                : new RunReport.InputsFrom(inputs.toString(), null, null);
+        List<RunReport.Output> outs = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
             CpuTensor t = results.get(i);
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("name", names.get(i));
-            o.put("shape", t == null ? null : java.util.Arrays.stream(t.sizes()).boxed().toList());
-            o.put("dtype", t == null ? null : t.dtype().id());
             String name = names.get(i);
-            comparisons.stream().filter(c -> c.name().equals(name)).findFirst().ifPresent(c -> {
-                o.put("max_abs_err", c.maxAbsErr());
-                o.put("max_rel_err", c.maxRelErr());
-                o.put("atol", c.atol());
-                o.put("rtol", c.rtol());
-                o.put("within_tolerance", c.withinTolerance());
-            });
-            if (outputs != null && t != null) {
-                o.put("file", outputs.resolve(names.get(i) + ".npy").toString());
-            }
-            outs.add(o);
+            Comparison c = comparisons.stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+            outs.add(new RunReport.Output(name, t == null ? null : Arrays.stream(t.sizes()).boxed().toList(),
+                    t == null ? null : t.dtype().id(), c == null ? null : c.maxAbsErr(), c == null ? null : c.maxRelErr(),
+                    c == null ? null : c.atol(), c == null ? null : c.rtol(), c == null ? null : c.withinTolerance(),
+                    outputs != null && t != null ? outputs.resolve(name + ".npy").toString() : null));
         }
-        doc.put("outputs", outs);
-        doc.put("lower_ms", LowerCommand.round(lowered.report().totalMillis()));
-        doc.put("run_ms", LowerCommand.round(runMs));
-        if (compare != null) {
-            doc.put("native_ms", LowerCommand.round(nativeMs));
-        }
-        return doc;
+        return new RunReport(m.name(), m.source(), p.toString(), lowered.report().opCounts(), lowered.report().summary(),
+                lowered.report().nativeFallbacks(ir.dispatcher().priority()), in, outs,
+                LowerCommand.round(lowered.report().totalMillis()), LowerCommand.round(runMs),
+                compare != null ? LowerCommand.round(nativeMs) : null);
     }
 
-    @SuppressWarnings("unchecked")
-    private static void print(Output out, Map<String, Object> doc, List<Comparison> comparisons, List<CpuTensor> results,
+    private static void print(Output out, RunReport doc, List<Comparison> comparisons, List<CpuTensor> results,
             List<String> names, List<String> written) {
         var w = out.out();
-        Map<String, Object> in = (Map<String, Object>) doc.get("inputs");
-        w.printf(Locale.ROOT, "ran %s (%s) on the CPU in %.1f ms%n", doc.get("model"), doc.get("source"),
-                (Double) doc.get("run_ms"));
-        w.printf("lowered: %s (priority %s)%n", doc.get("summary"), doc.get("priority"));
-        w.printf("inputs: %s%n%n", in.get("from").equals("random") ? "random, seed " + in.get("seed") + ", symbols "
-                + in.get("symbols") : in.get("from"));
+        RunReport.InputsFrom in = doc.inputs();
+        w.printf(Locale.ROOT, "ran %s (%s) on the CPU in %.1f ms%n", doc.model(), doc.source(), doc.runMs());
+        w.printf("lowered: %s (priority %s)%n", doc.summary(), doc.priority());
+        if (!doc.nativeFallbacks().isEmpty()) {
+            w.printf("fell back to native: %s (kir explain says why)%n", doc.nativeFallbacks());
+        }
+        w.printf("inputs: %s%n%n", in.from().equals("random") ? "random, seed " + in.seed() + ", symbols "
+                + in.symbols() : in.from());
         int nw = Math.max(6, names.stream().mapToInt(String::length).max().orElse(0));
         if (comparisons.isEmpty()) {
             w.printf("%-" + nw + "s  %-16s  %-6s%n", "OUTPUT", "SHAPE", "DTYPE");
             for (int i = 0; i < results.size(); i++) {
                 CpuTensor t = results.get(i);
                 w.printf("%-" + nw + "s  %-16s  %-6s%n", names.get(i), t == null ? "None"
-                        : java.util.Arrays.toString(t.sizes()), t == null ? "" : t.dtype().id());
+                        : Arrays.toString(t.sizes()), t == null ? "" : t.dtype().id());
             }
         } else {
-            w.printf("compared with native eager execution (%.1f ms):%n", (Double) doc.get("native_ms"));
+            w.printf("compared with native eager execution (%.1f ms):%n", doc.nativeMs());
             String fmt = "%-" + nw + "s  %-16s  %-6s  %-11s  %-11s  %-25s  %s%n";
             w.printf(fmt, "OUTPUT", "SHAPE", "DTYPE", "MAX_ABS_ERR", "MAX_REL_ERR", "TOLERANCE", "OK");
             for (Comparison c : comparisons) {
-                w.printf(Locale.ROOT, fmt, c.name(), java.util.Arrays.toString(c.shape()), c.dtype(),
+                w.printf(Locale.ROOT, fmt, c.name(), Arrays.toString(c.shape()), c.dtype(),
                         String.format(Locale.ROOT, "%.3g", c.maxAbsErr()), String.format(Locale.ROOT, "%.3g", c.maxRelErr()),
                         String.format(Locale.ROOT, "atol %.2g rtol %.2g", c.atol(), c.rtol()),
                         c.withinTolerance() ? "yes" : "NO");

@@ -1,9 +1,7 @@
 package org.kernelir.cli.commands;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.kernelir.cache.ReplacementCache;
 import org.kernelir.cli.CliException;
 import org.kernelir.cli.KirCommand;
@@ -47,9 +45,18 @@ public final class VerifyCommand extends KirCommand {
             List<String> failures) {
     }
 
+    /**
+     * The JSON document.
+     *
+     * @param ok      whether every implementation matched native
+     * @param results one row per implementation
+     */
+    record Report(boolean ok, List<Row> results) {
+    }
+
     @Override
     protected int execute() {
-        try (KernelIr ir = Providers.load(plugins.directory(), ReplacementCache.disabled())) {
+        try (KernelIr ir = Providers.load(plugins, ReplacementCache.disabled())) {
             List<Implementation<?>> todo = selected(ir);
             List<Row> rows = new ArrayList<>();
             try (Progress progress = output().progress("verifying", todo.size())) {
@@ -60,10 +67,7 @@ public final class VerifyCommand extends KirCommand {
             }
             boolean ok = rows.stream().noneMatch(r -> r.failed() > 0 || r.errors() > 0);
             if (json) {
-                Map<String, Object> doc = new LinkedHashMap<>();
-                doc.put("ok", ok);
-                doc.put("results", rows);
-                output().json(doc);
+                output().json(new Report(ok, rows));
             } else {
                 print(output(), rows);
             }

@@ -2,12 +2,10 @@ package org.kernelir.cli.options;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 import org.kernelir.cli.CliException;
 import org.kernelir.core.dispatch.Priority;
 import org.kernelir.core.provider.ProviderRegistry;
-import org.kernelir.core.provider.RegisteredProvider;
+import org.kernelir.runtime.KernelIr;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,11 +25,12 @@ public final class PriorityOptions {
     List<String> providers;
 
     /**
-     * The priority to lower and run with, checked against the loaded providers.
+     * The priority to lower and run with: what was asked for, completed by kernel-ir's default policy
+     * ({@link KernelIr#withDefaultPolicy}), checked against the loaded providers, and set on {@code ir}.
      *
      * @throws CliException naming a malformed entry, or a provider that is not loaded (with the loaded ones)
      */
-    public Priority resolve(ProviderRegistry registry) {
+    public Priority apply(KernelIr ir) {
         Priority p;
         try {
             p = Priority.parse(String.join(" ", priorities));
@@ -42,34 +41,12 @@ public final class PriorityOptions {
                 }
                 p = p.withDefault(list.toArray(String[]::new));
             }
+            p = ir.withDefaultPolicy(p);
         } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage());
+            throw new CliException(e.getMessage() + (e.getMessage().contains("not loaded")
+                    ? " (see kir providers; plugins come from --plugins DIR)" : ""));
         }
-        if (p.defaults().isEmpty()) {
-            List<String> available = new ArrayList<>();
-            for (RegisteredProvider rp : registry.all()) {
-                if (!rp.name().equals(ProviderRegistry.NATIVE) && rp.availability().available()) {
-                    available.add(rp.name());
-                }
-            }
-            available.add(ProviderRegistry.NATIVE);
-            p = p.withDefault(available.toArray(String[]::new));
-        }
-        Set<String> loaded = new TreeSet<>();
-        registry.all().forEach(rp -> loaded.add(rp.name()));
-        for (String name : p.providerNames()) {
-            if (!loaded.contains(name)) {
-                throw new CliException("priority '" + p + "' names provider '" + name + "', which is not loaded; loaded "
-                        + "providers: " + String.join(", ", loaded) + " (see kir providers; plugins come from "
-                        + "--plugins DIR)");
-            }
-        }
-        for (String op : p.perOp().keySet()) {
-            if (registry.ops().find(op).isEmpty()) {
-                throw new CliException("priority '" + p + "' names op '" + op + "', which is not an IR op; ops: "
-                        + String.join(", ", registry.ops().names()));
-            }
-        }
+        ir.setPriority(p);
         return p;
     }
 }

@@ -1,15 +1,24 @@
 package org.kernelir.core.tensor;
 
-/** Special functions the JDK lacks, accurate to about 1e-13 relative over the whole double range. */
-final class SpecialFunctions {
+/**
+ * Special functions the JDK lacks, accurate to about 1e-13 relative over the whole double range. Public so that a
+ * provider's CPU kernel computes exactly what native does (an exact GELU needs {@link #erf}).
+ */
+public final class SpecialFunctions {
 
     private SpecialFunctions() {
     }
 
     private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
 
-    /** The error function. */
-    static double erf(double x) {
+    /**
+     * The error function, erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t^2) dt, as native's {@code erf}
+     * computes it (odd, so {@code erf(-0.0)} is {@code -0.0}; {@code erf(NaN)} is NaN).
+     *
+     * @param x any double
+     * @return erf(x), in [-1, 1]
+     */
+    public static double erf(double x) {
         if (Double.isNaN(x) || x == 0) {
             return x; // erf is odd: erf(-0.0) is -0.0, which the series below would lose
         }
