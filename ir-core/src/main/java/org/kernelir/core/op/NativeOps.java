@@ -91,8 +91,11 @@ public final class NativeOps {
         List<Tensor> halves = x.to(DType.F32).chunk(2, -1);
         Tensor a = halves.get(0);
         Tensor gelu = switch (approximate) {
-            case "none" -> a.mul(0.5).mul(a.mul(SQRT_HALF).erf().add(1.0));
-            case "tanh" -> a.mul(0.5).mul(a.mul(a).mul(a).mul(0.044715).add(a).mul(SQRT_2_OVER_PI).tanh().add(1.0));
+            // 0.5 (1 + erf(a / sqrt 2)) as 0.5 erfc(-a / sqrt 2), and 0.5 (1 + tanh(u)) as sigmoid(2u): the same
+            // functions, without the cancellation of 1 + (-1 + tiny) in f32, which made the left tail 0 (or off by
+            // up to 3e-8 absolute) wherever erf or tanh rounds near -1.
+            case "none" -> a.mul(0.5).mul(a.mul(-SQRT_HALF).erfc());
+            case "tanh" -> a.mul(a.mul(a).mul(a).mul(0.044715).add(a).mul(2 * SQRT_2_OVER_PI).sigmoid());
             default -> throw new IllegalArgumentException("gelu_and_mul: approximate must be \"none\" or \"tanh\", got \""
                     + approximate + "\"");
         };
