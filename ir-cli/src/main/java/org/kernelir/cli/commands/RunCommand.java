@@ -176,6 +176,10 @@ public final class RunCommand extends KirCommand {
                 o.put("atol", c.atol());
                 o.put("rtol", c.rtol());
                 o.put("within_tolerance", c.withinTolerance());
+                o.put("nan_mismatches", c.nanMismatches());
+                if (c.firstNanMismatch() != null) {
+                    o.put("first_nan_mismatch", java.util.Arrays.stream(c.firstNanMismatch()).boxed().toList());
+                }
             });
             if (outputs != null && t != null) {
                 o.put("file", outputs.resolve(names.get(i) + ".npy").toString());
@@ -218,6 +222,11 @@ public final class RunCommand extends KirCommand {
                         String.format(Locale.ROOT, "%.3g", c.maxAbsErr()), String.format(Locale.ROOT, "%.3g", c.maxRelErr()),
                         String.format(Locale.ROOT, "atol %.2g rtol %.2g", c.atol(), c.rtol()),
                         c.withinTolerance() ? "yes" : "NO");
+            }
+            for (Comparison c : comparisons) {
+                if (c.nanMismatches() > 0) {
+                    w.printf("%s: %s%n", c.name(), c.nanSummary());
+                }
             }
         }
         written.forEach(w::println);
