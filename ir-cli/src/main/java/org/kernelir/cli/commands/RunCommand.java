@@ -156,6 +156,9 @@ public final class RunCommand extends KirCommand {
             outs.add(new RunReport.Output(name, t == null ? null : Arrays.stream(t.sizes()).boxed().toList(),
                     t == null ? null : t.dtype().id(), c == null ? null : c.maxAbsErr(), c == null ? null : c.maxRelErr(),
                     c == null ? null : c.atol(), c == null ? null : c.rtol(), c == null ? null : c.withinTolerance(),
+                    c == null ? null : c.nanMismatches(),
+                    c == null || c.firstNanMismatch() == null ? null
+                            : Arrays.stream(c.firstNanMismatch()).boxed().toList(),
                     outputs != null && t != null ? outputs.resolve(name + ".npy").toString() : null));
         }
         return new RunReport(m.name(), m.source(), p.toString(), lowered.report().opCounts(), lowered.report().summary(),
@@ -192,6 +195,11 @@ public final class RunCommand extends KirCommand {
                         String.format(Locale.ROOT, "%.3g", c.maxAbsErr()), String.format(Locale.ROOT, "%.3g", c.maxRelErr()),
                         String.format(Locale.ROOT, "atol %.2g rtol %.2g", c.atol(), c.rtol()),
                         c.withinTolerance() ? "yes" : "NO");
+            }
+            for (Comparison c : comparisons) {
+                if (c.nanMismatches() > 0) {
+                    w.printf("%s: %s%n", c.name(), c.nanSummary());
+                }
             }
         }
         written.forEach(w::println);

@@ -19,34 +19,50 @@ import org.kernelir.core.tensor.CpuTensor;
  * @param name             the output (the name of the node the graph returns)
  * @param shape            its shape
  * @param dtype            its dtype
- * @param maxAbsErr        {@code max |lowered - native|}
- * @param maxRelErr        {@code max |lowered - native| / |native|} over the elements where native is not 0
+ * @param maxAbsErr        {@code max |lowered - native|} over the elements where neither side is NaN
+ * @param maxRelErr        {@code max |lowered - native| / |native|} over those where native is not 0 either
  * @param atol             the absolute tolerance applied
  * @param rtol             the relative tolerance applied
- * @param withinTolerance  whether every element has {@code |lowered - native| <= atol + rtol * |native|}
+ * @param withinTolerance  whether every element has {@code |lowered - native| <= atol + rtol * |native|} (NaN
+ *                         matching only NaN)
+ * @param nanMismatches    how many elements are NaN on one side only
+ * @param firstNanMismatch the index of the first of them (row-major), or {@code null} when there is none
  */
 public record Comparison(String name, long[] shape, String dtype, double maxAbsErr, double maxRelErr, double atol,
-        double rtol, boolean withinTolerance) {
+        double rtol, boolean withinTolerance, long nanMismatches, long[] firstNanMismatch) {
+
+    /**
+     * What the NaN mismatches are, for a report: {@code "3 elements NaN on one side only, first at [0, 5]"}, or
+     * empty when there are none.
+     */
+    public String nanSummary() {
+        return nanMismatches == 0 ? "" : nanMismatches + (nanMismatches == 1 ? " element" : " elements")
+                + " NaN on one side only, first at " + Arrays.toString(firstNanMismatch);
+    }
 
     /** Compares {@code actual} (lowered) with {@code expected} (native) for the output called {@code name}. */
     public static Comparison of(String name, CpuTensor actual, CpuTensor expected, Tolerance tolerance) {
         if (!Arrays.equals(actual.sizes(), expected.sizes()) || actual.dtype() != expected.dtype()) {
             return new Comparison(name, actual.sizes(), actual.dtype().id(), Double.POSITIVE_INFINITY,
-                    Double.POSITIVE_INFINITY, tolerance.atol(), tolerance.rtol(), false);
+                    Double.POSITIVE_INFINITY, tolerance.atol(), tolerance.rtol(), false, 0, null);
         }
         double[] a = actual.toDoubleArray();
         double[] e = expected.toDoubleArray();
         double maxAbs = 0;
         double maxRel = 0;
         boolean ok = true;
+        long nans = 0;
+        int firstNan = -1;
         for (int i = 0; i < a.length; i++) {
+            if (Double.isNaN(a[i]) != Double.isNaN(e[i])) {
+                nans++;
+                firstNan = firstNan < 0 ? i : firstNan;
+                ok = false;
+                continue;
+            }
             double diff = Math.abs(a[i] - e[i]);
             if (Double.isNaN(diff)) {
-                if (!(Double.isNaN(a[i]) && Double.isNaN(e[i])) && a[i] != e[i]) {
-                    maxAbs = Double.POSITIVE_INFINITY;
-                    ok = false;
-                }
-                continue;
+                continue; // both NaN, or the same infinity
             }
             maxAbs = Math.max(maxAbs, diff);
             if (e[i] != 0) {
@@ -55,7 +71,16 @@ public record Comparison(String name, long[] shape, String dtype, double maxAbsE
             ok &= tolerance.matches(a[i], e[i]);
         }
         return new Comparison(name, actual.sizes(), actual.dtype().id(), maxAbs, maxRel, tolerance.atol(),
-                tolerance.rtol(), ok);
+                tolerance.rtol(), ok, nans, firstNan < 0 ? null : unravel(firstNan, actual.sizes()));
+    }
+
+    private static long[] unravel(long index, long[] shape) {
+        long[] out = new long[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            out[d] = shape[d] == 0 ? 0 : index % shape[d];
+            index = shape[d] == 0 ? 0 : index / shape[d];
+        }
+        return out;
     }
 
     /** The tolerance for outputs of {@code dtype} of {@code graph} (see the class description). */

@@ -56,6 +56,8 @@ public record RunReport(String model, String source, String priority, Map<String
             @JsonInclude(JsonInclude.Include.NON_NULL) Double atol,
             @JsonInclude(JsonInclude.Include.NON_NULL) Double rtol,
             @JsonProperty("within_tolerance") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean withinTolerance,
+            @JsonProperty("nan_mismatches") @JsonInclude(JsonInclude.Include.NON_NULL) Long nanMismatches,
+            @JsonProperty("first_nan_mismatch") @JsonInclude(JsonInclude.Include.NON_NULL) List<Long> firstNanMismatch,
             @JsonInclude(JsonInclude.Include.NON_NULL) String file) {
     }
 }

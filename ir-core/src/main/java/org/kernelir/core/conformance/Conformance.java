@@ -46,7 +46,7 @@ public final class Conformance {
 
     private static <F> SampleResult checkOne(Implementation<F> impl, SampleInput original, String form) {
         SampleInput sample = form.isEmpty() ? original
-                : new SampleInput(original.description() + form, original.args());
+                : new SampleInput(original.description() + form, original.args(), original.rows());
         OpDef<F> op = impl.op();
         String where = "op " + op.name() + ", provider " + impl.provider() + ", sample " + sample.description();
         CallArgs nativeArgs = bind(op, sample.args());
@@ -88,7 +88,7 @@ public final class Conformance {
                     + actual.size() + " results, native " + expected.size());
         }
         for (int k = 0; k < expected.size(); k++) {
-            String problem = compare(op, (CpuTensor) actual.get(k), (CpuTensor) expected.get(k));
+            String problem = compare(op, (CpuTensor) actual.get(k), (CpuTensor) expected.get(k), sample);
             if (problem != null) {
                 return new SampleResult(sample.description(), SampleResult.Status.FAILED, where + ": output " + k
                         + " " + problem);
@@ -98,9 +98,10 @@ public final class Conformance {
     }
 
     /**
-     * Compares one result with native's; {@code null} when they match, else a message with the worst element.
+     * Compares one result with native's; {@code null} when they match, else a message that names the worst
+     * element, its row (with what the sample's row holds, for edge samples), and how many elements differ.
      */
-    static String compare(OpDef<?> op, CpuTensor actual, CpuTensor expected) {
+    static String compare(OpDef<?> op, CpuTensor actual, CpuTensor expected, SampleInput sample) {
         if (expected == null || actual == null) {
             return expected == actual ? null : "is " + (actual == null ? "None" : actual.meta()) + " but native gives "
                     + (expected == null ? "None" : expected.meta());
@@ -120,8 +121,10 @@ public final class Conformance {
         double[] e = expected.toDoubleArray();
         int worst = -1;
         double worstExcess = 0;
+        long mismatches = 0;
         for (int i = 0; i < e.length; i++) {
             if (!tol.matches(a[i], e[i])) {
+                mismatches++;
                 double excess = Double.isNaN(a[i] - e[i]) ? Double.POSITIVE_INFINITY
                         : Math.abs(a[i] - e[i]) - (tol.atol() + tol.rtol() * Math.abs(e[i]));
                 if (worst < 0 || excess > worstExcess) {
@@ -133,11 +136,12 @@ public final class Conformance {
         if (worst < 0) {
             return null;
         }
-        long mismatches = java.util.stream.IntStream.range(0, e.length).filter(i -> !tol.matches(a[i], e[i])).count();
-        return "(" + expected.meta() + ") element " + Arrays.toString(unravel(worst, expected.sizes())) + " = "
-                + a[worst] + " but native gives " + e[worst] + " (|diff| " + Math.abs(a[worst] - e[worst])
-                + " > atol " + tol.atol() + " + rtol " + tol.rtol() + " * |expected|); " + mismatches + " of "
-                + e.length + " elements differ";
+        long[] at = unravel(worst, expected.sizes());
+        String row = at.length >= 2 && !sample.rows().isEmpty() ? "row " + at[0] + sample.rowLabel(at[0]) + ", " : "";
+        String diff = Double.isNaN(a[worst] - e[worst]) ? "" : " (|diff| " + Math.abs(a[worst] - e[worst])
+                + " > atol " + tol.atol() + " + rtol " + tol.rtol() + " * |expected|)";
+        return "(" + expected.meta() + ") " + row + "element " + Arrays.toString(at) + " = " + a[worst]
+                + " but native gives " + e[worst] + diff + "; " + mismatches + " of " + e.length + " elements differ";
     }
 
     private static long[] unravel(long index, long[] shape) {

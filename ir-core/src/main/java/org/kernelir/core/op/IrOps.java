@@ -14,6 +14,7 @@ import static org.kernelir.core.kernel.ParamType.TENSOR;
 import java.util.ArrayList;
 import java.util.List;
 import org.kernelir.core.dtype.DType;
+import org.kernelir.core.op.Samples.EdgeRow;
 import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.core.tensor.Tensor;
 
@@ -88,7 +89,7 @@ public final class IrOps {
             .param("variance_size", OPTIONAL_INT, null)
             .invoker((f, a) -> f.apply(a.tensor(0), a.tensor(1), a.f64(2), a.optI64(3)))
             .nativeImpl(NativeOps::rmsNorm)
-            .inputs(IrOps::rmsNormInputs)
+            .inputs(() -> withEdges(rmsNormInputs(), rmsNormEdges()))
             .tolerance(DType.F16, 1e-2, 2e-3)
             .build();
 
@@ -98,7 +99,7 @@ public final class IrOps {
             .returns(2).allowInplace()
             .invoker((f, a) -> f.apply(a.tensor(0), a.tensor(1), a.tensor(2), a.f64(3), a.optI64(4)))
             .nativeImpl(NativeOps::fusedAddRmsNorm)
-            .inputs(IrOps::fusedAddRmsNormInputs)
+            .inputs(() -> withEdges(fusedAddRmsNormInputs(), fusedAddRmsNormEdges()))
             .tolerance(DType.F16, 1e-2, 2e-3)
             .build();
 
@@ -106,14 +107,14 @@ public final class IrOps {
             .param("x", TENSOR)
             .invoker((f, a) -> f.apply(a.tensor(0)))
             .nativeImpl(NativeOps::siluAndMul)
-            .inputs(() -> activationInputs(false))
+            .inputs(() -> withEdges(activationInputs(false), activationEdges(false)))
             .build();
 
     public static final OpDef<GeluAndMul> GELU_AND_MUL = OpDef.builder("gelu_and_mul", GeluAndMul.class)
             .param("x", TENSOR).param("approximate", STRING, "none")
             .invoker((f, a) -> f.apply(a.tensor(0), a.str(1)))
             .nativeImpl(NativeOps::geluAndMul)
-            .inputs(() -> activationInputs(true))
+            .inputs(() -> withEdges(activationInputs(true), activationEdges(true)))
             .build();
 
     public static final OpDef<RotaryEmbedding> ROTARY_EMBEDDING = OpDef.builder("rotary_embedding", RotaryEmbedding.class)
@@ -123,14 +124,14 @@ public final class IrOps {
             .returns(2).activations("query", "key").allowInplace()
             .invoker((f, a) -> f.apply(a.tensor(0), a.tensor(1), a.tensor(2), a.i64(3), a.i64(4), a.tensor(5), a.bool(6)))
             .nativeImpl(NativeOps::rotaryEmbedding)
-            .inputs(IrOps::rotaryInputs)
+            .inputs(() -> withEdges(rotaryInputs(), rotaryEdges()))
             .build();
 
     public static final OpDef<StaticQuantFp8> STATIC_QUANT_FP8 = OpDef.builder("static_quant_fp8", StaticQuantFp8.class)
             .param("x", TENSOR).param("scale", TENSOR).param("fp8_dtype", DTYPE, DType.F8E4M3FN)
             .invoker((f, a) -> f.apply(a.tensor(0), a.tensor(1), a.dtype(2)))
             .nativeImpl(NativeOps::staticQuantFp8)
-            .inputs(IrOps::staticQuantInputs)
+            .inputs(() -> withEdges(staticQuantInputs(), staticQuantEdges()))
             .build();
 
     public static final OpDef<DynamicQuantFp8> DYNAMIC_QUANT_FP8 = OpDef.builder("dynamic_quant_fp8", DynamicQuantFp8.class)
@@ -139,7 +140,7 @@ public final class IrOps {
             .returns(2)
             .invoker((f, a) -> f.apply(a.tensor(0), a.bool(1), a.dtype(2), a.optF64(3)))
             .nativeImpl(NativeOps::dynamicQuantFp8)
-            .inputs(IrOps::dynamicQuantInputs)
+            .inputs(() -> withEdges(dynamicQuantInputs(), dynamicQuantEdges()))
             .build();
 
     public static final OpDef<DynamicGroupQuantFp8> DYNAMIC_GROUP_QUANT_FP8 = OpDef
@@ -149,7 +150,7 @@ public final class IrOps {
             .returns(2)
             .invoker((f, a) -> f.apply(a.tensor(0), a.longs(1), a.bool(2), a.bool(3), a.dtype(4)))
             .nativeImpl(NativeOps::dynamicGroupQuantFp8)
-            .inputs(IrOps::groupQuantInputs)
+            .inputs(() -> withEdges(groupQuantInputs(), groupQuantEdges()))
             .build();
 
     /** Every standard op, in a stable order. */
@@ -290,6 +291,155 @@ public final class IrOps {
             }
             out.add(new SampleInput(d + " [4, 256] group=[1, 64]", args(Samples.randn(seed++, d, 3.0, 4, 256),
                     List.of(1L, 64L), false, false, DType.F8E4M3FN)));
+        }
+        return out;
+    }
+
+    // ---- edge rows -------------------------------------------------------------------------------------------
+    // Every op also gets samples whose rows sit at the edges of the dtype's range (see Samples.EdgeRow), at every
+    // width from 33 to 64: that is every remainder modulo 32, so every scalar tail of a kernel that works on 4, 8
+    // or 16 lanes at a time, unrolled up to twice. An op's javadoc in NativeOps states what it promises there.
+
+    /** Edge widths: every remainder modulo 32. */
+    private static final int EDGE_WIDTH_FROM = 33;
+    private static final int EDGE_WIDTH_TO = 64;
+
+    /** Every kind of edge row that applies to a whole row, the infinities and NaN included. */
+    private static final List<EdgeRow> ALL_EDGES = List.of(EdgeRow.MAGNITUDES, EdgeRow.LARGE, EdgeRow.SPIKE,
+            EdgeRow.ZEROS, EdgeRow.SUBNORMALS, EdgeRow.SPECIALS);
+    /** The gated activations also get gates beyond 1e19 (whose squares overflow f32), times ordinary values. */
+    private static final List<EdgeRow> GATED_EDGES = List.of(EdgeRow.MAGNITUDES, EdgeRow.LARGE, EdgeRow.SPIKE,
+            EdgeRow.ZEROS, EdgeRow.SUBNORMALS, EdgeRow.SPECIALS, EdgeRow.HUGE);
+    /** Every kind but the infinities and NaN. */
+    private static final List<EdgeRow> FINITE_EDGES = List.of(EdgeRow.MAGNITUDES, EdgeRow.LARGE, EdgeRow.SPIKE,
+            EdgeRow.ZEROS, EdgeRow.SUBNORMALS);
+
+    private static List<SampleInput> withEdges(List<SampleInput> ordinary, List<SampleInput> edges) {
+        List<SampleInput> out = new ArrayList<>(ordinary);
+        out.addAll(edges);
+        return out;
+    }
+
+    private static String edgeName(DType d, long rows, long width) {
+        return d + " [" + rows + ", " + width + "] edge rows";
+    }
+
+    private static List<SampleInput> rmsNormEdges() {
+        List<SampleInput> out = new ArrayList<>();
+        long seed = 1001;
+        for (DType d : FLOATS) {
+            for (int w = EDGE_WIDTH_FROM; w <= EDGE_WIDTH_TO; w++) {
+                CpuTensor x = Samples.edgeRows(seed++, d, w, ALL_EDGES);
+                boolean noWeight = w % 4 == 0;
+                out.add(new SampleInput(edgeName(d, ALL_EDGES.size(), w) + (noWeight ? " weight=None" : ""),
+                        args(x, noWeight ? null : Samples.randn(seed++, d, 0.5, w), 1e-6, null),
+                        Samples.labels(ALL_EDGES)));
+            }
+        }
+        return out;
+    }
+
+    private static List<SampleInput> fusedAddRmsNormEdges() {
+        List<SampleInput> out = new ArrayList<>();
+        long seed = 1101;
+        // The residual has the same kinds of rows as x, except under x's large row, where it is zero: there the
+        // sum keeps squares that are finite while their f32 sum is not.
+        List<EdgeRow> residualRows = ALL_EDGES.stream().map(r -> r == EdgeRow.LARGE ? EdgeRow.ZEROS : r).toList();
+        for (DType d : FLOATS) {
+            for (int w = EDGE_WIDTH_FROM; w <= EDGE_WIDTH_TO; w++) {
+                boolean noWeight = w % 4 == 0;
+                out.add(new SampleInput(edgeName(d, ALL_EDGES.size(), w) + (noWeight ? " weight=None" : ""),
+                        args(Samples.edgeRows(seed++, d, w, ALL_EDGES), Samples.edgeRows(seed++, d, w, residualRows),
+                                noWeight ? null : Samples.randn(seed++, d, 0.5, w), 1e-6, null),
+                        Samples.labels(ALL_EDGES)));
+            }
+        }
+        return out;
+    }
+
+    private static List<SampleInput> activationEdges(boolean gelu) {
+        List<SampleInput> out = new ArrayList<>();
+        long seed = gelu ? 1301 : 1201;
+        for (DType d : FLOATS) {
+            for (int w = EDGE_WIDTH_FROM; w <= EDGE_WIDTH_TO; w++) {
+                CpuTensor x = Samples.gatedEdgeRows(seed, seed + 1, d, w, GATED_EDGES);
+                seed += 2;
+                String name = edgeName(d, GATED_EDGES.size(), 2L * w);
+                if (gelu) {
+                    out.add(new SampleInput(name + " none", List.of(x, "none"), Samples.labels(GATED_EDGES)));
+                    out.add(new SampleInput(name + " tanh", List.of(x, "tanh"), Samples.labels(GATED_EDGES)));
+                } else {
+                    out.add(new SampleInput(name, List.of(x), Samples.labels(GATED_EDGES)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<SampleInput> rotaryEdges() {
+        List<SampleInput> out = new ArrayList<>();
+        long seed = 1401;
+        int maxPos = 16;
+        // (query heads, key heads, head size, rotary dim): rotary halves of 4 to 32, with and without pass-through
+        long[][] cases = {{2, 1, 64, 64}, {1, 2, 40, 24}, {3, 1, 66, 66}, {2, 2, 36, 34}};
+        int rows = FINITE_EDGES.size();
+        for (DType d : FLOATS) {
+            for (long[] c : cases) {
+                for (boolean neox : new boolean[] {true, false}) {
+                    CpuTensor pos = Samples.randint(seed++, maxPos, rows);
+                    CpuTensor q = Samples.edgeRows(seed++, d, c[0] * c[2], FINITE_EDGES);
+                    CpuTensor k = Samples.edgeRows(seed++, d, c[1] * c[2], FINITE_EDGES);
+                    CpuTensor cache = Samples.randn(seed++, d, 1.0, maxPos, c[3]);
+                    out.add(new SampleInput(edgeName(d, rows, c[0] * c[2]) + " heads=" + c[0] + "/" + c[1]
+                            + " head_size=" + c[2] + " rotary_dim=" + c[3] + (neox ? " neox" : " gptj"),
+                            args(pos, q, k, c[2], c[3], cache, neox), Samples.labels(FINITE_EDGES)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<SampleInput> staticQuantEdges() {
+        List<SampleInput> out = new ArrayList<>();
+        long seed = 1501;
+        for (DType d : FLOATS) {
+            for (int w = EDGE_WIDTH_FROM; w <= EDGE_WIDTH_TO; w++) {
+                out.add(new SampleInput(edgeName(d, ALL_EDGES.size(), w) + " scale=0.05",
+                        List.of(Samples.edgeRows(seed++, d, w, ALL_EDGES), CpuTensor.scalar(DType.F32, 0.05),
+                                DType.F8E4M3FN), Samples.labels(ALL_EDGES)));
+            }
+        }
+        return out;
+    }
+
+    private static List<SampleInput> dynamicQuantEdges() {
+        List<SampleInput> out = new ArrayList<>();
+        long seed = 1601;
+        for (DType d : FLOATS) {
+            for (int w = EDGE_WIDTH_FROM; w <= EDGE_WIDTH_TO; w++) {
+                // Per tensor, one NaN makes every code NaN; the finite rows say more there.
+                boolean perToken = w % 2 == 1;
+                List<EdgeRow> kinds = perToken ? ALL_EDGES : FINITE_EDGES;
+                out.add(new SampleInput(edgeName(d, kinds.size(), w) + (perToken ? " per_token" : " per_tensor"),
+                        args(Samples.edgeRows(seed++, d, w, kinds), perToken, DType.F8E4M3FN, null),
+                        Samples.labels(kinds)));
+            }
+        }
+        return out;
+    }
+
+    private static List<SampleInput> groupQuantEdges() {
+        List<SampleInput> out = new ArrayList<>();
+        long seed = 1701;
+        for (DType d : FLOATS) {
+            for (int g = EDGE_WIDTH_FROM; g <= EDGE_WIDTH_TO; g++) {
+                boolean colMajor = g % 2 == 0;
+                boolean ue8m0 = g % 4 < 2;
+                out.add(new SampleInput(edgeName(d, ALL_EDGES.size(), 2L * g) + " group=[1, " + g + "]"
+                        + (colMajor ? " column_major" : "") + (ue8m0 ? " ue8m0" : ""),
+                        args(Samples.edgeRows(seed++, d, 2L * g, ALL_EDGES), List.of(1L, (long) g), colMajor, ue8m0,
+                                DType.F8E4M3FN), Samples.labels(ALL_EDGES)));
+            }
         }
         return out;
     }

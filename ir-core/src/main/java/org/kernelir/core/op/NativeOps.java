@@ -9,6 +9,17 @@ import org.kernelir.core.tensor.Tensor;
  * The native implementations of the standard IR ops, written against the Tensor API only. They define what
  * each op means; every provider is compared with them. All arithmetic is done in f32 and the results are cast
  * back to the input's dtype once.
+ *
+ * <h2>Contract at the edges</h2>
+ * Each step of a native op is one primitive, computed in double and rounded once to f32 (see {@code Prims}):
+ * elementwise products and squares round to f32 (and overflow to infinity there), while a reduction such as
+ * {@code mean} sums in double and rounds once. An implementation must match native within the op's tolerance
+ * ({@link OpDef#tolerance}) on every input of the op's sample generator, which includes <em>edge rows</em>
+ * ({@link Samples.EdgeRow}): magnitudes from 1e-30 to 1e19 within a row, rows whose f32 sum of squares overflows
+ * although each square is finite, a single spike, zeros of both signs, subnormals, and rows with +-inf and NaN,
+ * at every width from 33 to 64 (every vector tail). For each op below, "edges" says what that means for it.
+ * Tolerance treats NaN as matching only NaN and an infinity only the same infinity, and does not tell signed zeros
+ * apart.
  */
 public final class NativeOps {
 
@@ -18,12 +29,23 @@ public final class NativeOps {
     private static final double SQRT_HALF = Math.sqrt(0.5);
     private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
 
-    /** {@code y = x * rsqrt(mean(x[..., :vs]^2) + eps) * weight}, in f32, cast to x's dtype. */
+    /**
+     * {@code y = x * rsqrt(mean(x[..., :vs]^2) + eps) * weight}, in f32, cast to x's dtype.
+     *
+     * <p>Edges: the mean square is exact up to one f32 rounding as long as every square is a finite f32 (|x| below
+     * about 1.8e19), however large their sum: an implementation must not overflow in its reduction. A row with an
+     * infinity has an infinite mean square: its finite elements give 0, the infinity NaN; a NaN makes its row NaN.
+     * An all-zero row gives zeros.
+     */
     public static Tensor rmsNorm(Tensor x, Tensor weight, double epsilon, Long varianceSize) {
         return normalize(x.to(DType.F32), weight, epsilon, varianceSize).to(x.dtype());
     }
 
-    /** {@code r = x + residual} in f32; returns {@code (rms_norm(r), r)} both cast to x's dtype. */
+    /**
+     * {@code r = x + residual} in f32; returns {@code (rms_norm(r), r)} both cast to x's dtype.
+     *
+     * <p>Edges: those of {@link #rmsNorm} for {@code r}; {@code inf + -inf} is NaN.
+     */
     public static TensorPair fusedAddRmsNorm(Tensor x, Tensor residual, Tensor weight, double epsilon,
             Long varianceSize) {
         Tensor r = x.to(DType.F32).add(residual.to(DType.F32));
@@ -44,20 +66,36 @@ public final class NativeOps {
         return weight == null ? y : y.mul(weight.to(DType.F32));
     }
 
-    /** {@code silu(x[..., :d]) * x[..., d:]} with {@code silu(a) = a * sigmoid(a)}. */
+    /**
+     * {@code silu(x[..., :d]) * x[..., d:]} with {@code silu(a) = a * sigmoid(a)}.
+     *
+     * <p>Edges: every finite gate has a finite silu (for a below about -104, sigmoid(a) underflows and silu(a) is
+     * -0); silu(+inf) = +inf, silu(-inf) = -inf * 0 = NaN, silu(NaN) = NaN; the product with the multiplier follows
+     * f32 arithmetic ({@code 0 * inf} is NaN).
+     */
     public static Tensor siluAndMul(Tensor x) {
         List<Tensor> halves = x.to(DType.F32).chunk(2, -1);
         Tensor a = halves.get(0);
         return a.mul(a.sigmoid()).mul(halves.get(1)).to(x.dtype());
     }
 
-    /** {@code gelu(x[..., :d]) * x[..., d:]}, exact ({@code "none"}) or tanh-approximated ({@code "tanh"}). */
+    /**
+     * {@code gelu(x[..., :d]) * x[..., d:]}, exact ({@code "none"}) or tanh-approximated ({@code "tanh"}).
+     *
+     * <p>Edges: every finite gate has a finite gelu, whatever its magnitude (up to the largest f32): gate * up for
+     * a large positive gate, -0 times up for a large negative one. gelu(+inf) = +inf, gelu(-inf) = NaN (-inf * 0),
+     * gelu(NaN) = NaN. With {@code "tanh"}, the cube {@code a^3} overflows to infinity beyond |a| of about 7e12,
+     * where tanh is +-1 anyway.
+     */
     public static Tensor geluAndMul(Tensor x, String approximate) {
         List<Tensor> halves = x.to(DType.F32).chunk(2, -1);
         Tensor a = halves.get(0);
         Tensor gelu = switch (approximate) {
-            case "none" -> a.mul(0.5).mul(a.mul(SQRT_HALF).erf().add(1.0));
-            case "tanh" -> a.mul(0.5).mul(a.mul(a).mul(a).mul(0.044715).add(a).mul(SQRT_2_OVER_PI).tanh().add(1.0));
+            // 0.5 (1 + erf(a / sqrt 2)) as 0.5 erfc(-a / sqrt 2), and 0.5 (1 + tanh(u)) as sigmoid(2u): the same
+            // functions, without the cancellation of 1 + (-1 + tiny) in f32, which made the left tail 0 (or off by
+            // up to 3e-8 absolute) wherever erf or tanh rounds near -1.
+            case "none" -> a.mul(0.5).mul(a.mul(-SQRT_HALF).erfc());
+            case "tanh" -> a.mul(a.mul(a).mul(a).mul(0.044715).add(a).mul(2 * SQRT_2_OVER_PI).sigmoid());
             default -> throw new IllegalArgumentException("gelu_and_mul: approximate must be \"none\" or \"tanh\", got \""
                     + approximate + "\"");
         };
@@ -67,6 +105,10 @@ public final class NativeOps {
     /**
      * Rotates the first {@code rotaryDim} elements of every head of query and key by the angle of each token's
      * position; neox style pairs the two halves, gpt-j style pairs even and odd elements.
+     *
+     * <p>Edges: finite edge rows of query and key (no infinities or NaN: a product with them is NaN or infinite
+     * depending on the exact order of operations, which this op leaves free); each rotated element is a sum of
+     * two f32 products.
      */
     public static TensorPair rotaryEmbedding(Tensor positions, Tensor query, Tensor key, long headSize,
             long rotaryDim, Tensor cosSinCache, boolean isNeoxStyle) {
@@ -111,7 +153,12 @@ public final class NativeOps {
         return out.reshape(-1L, heads * headSize).to(x.dtype());
     }
 
-    /** {@code saturate(x / scale)} as fp8. */
+    /**
+     * {@code saturate(x / scale)} as fp8.
+     *
+     * <p>Edges: quotients beyond the fp8 range (infinities included) saturate to +-448 (e4m3fn), NaN stays NaN,
+     * tiny ones round to zero or an fp8 subnormal.
+     */
     public static Tensor staticQuantFp8(Tensor x, Tensor scale, DType fp8) {
         requireFp8(fp8, "static_quant_fp8");
         return x.to(DType.F32).div(scale.to(DType.F32)).to(fp8);
@@ -120,6 +167,9 @@ public final class NativeOps {
     /**
      * {@code scale = max(min(amax|x|, scale_ub) / fp8_max, 1 / (fp8_max * 512))} per row ({@code [n, 1]}) or
      * per tensor ({@code [1]}); {@code q = saturate(x / scale)}.
+     *
+     * <p>Edges: the amax propagates NaN; an infinite amax gives an infinite scale, finite elements then quantize to
+     * zero and infinities to NaN; an all-zero row gets the floor scale {@code 1 / (fp8_max * 512)}.
      */
     public static TensorPair dynamicQuantFp8(Tensor x, boolean perToken, DType fp8, Double scaleUb) {
         requireFp8(fp8, "dynamic_quant_fp8");
@@ -137,6 +187,8 @@ public final class NativeOps {
      * Per group of {@code group_shape = [1, g]} columns: {@code scale = max(amax / fp8_max, 1 / (fp8_max * 512))},
      * with ue8m0 rounded up to a power of two; {@code q = saturate(x / scale)}. Scales have shape
      * {@code [n, h / g]}; with {@code column_major} their storage is transposed (strides {@code [1, n]}).
+     *
+     * <p>Edges: per group, those of {@link #dynamicQuantFp8}; with ue8m0 an infinite scale stays infinite.
      */
     public static TensorPair dynamicGroupQuantFp8(Tensor x, List<Long> groupShape, boolean columnMajor,
             boolean useUe8m0, DType fp8) {

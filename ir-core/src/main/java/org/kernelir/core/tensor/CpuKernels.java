@@ -91,7 +91,7 @@ final class CpuKernels {
 
     enum UnaryOp {
         EXP(false), LOG(false), LOG2(false), SQRT(false), RSQRT(false), SIGMOID(false), TANH(false), ERF(false),
-        ABS(true), NEG(true), CEIL(true), FLOOR(true);
+        ERFC(false), ABS(true), NEG(true), CEIL(true), FLOOR(true);
 
         /** Whether an integer input keeps its dtype (otherwise the result is f32). */
         final boolean keepsIntegers;
@@ -110,6 +110,7 @@ final class CpuKernels {
                 case SIGMOID -> 1.0 / (1.0 + Math.exp(-x));
                 case TANH -> Math.tanh(x);
                 case ERF -> SpecialFunctions.erf(x);
+                case ERFC -> SpecialFunctions.erfc(x);
                 case ABS -> Math.abs(x);
                 case NEG -> -x;
                 case CEIL -> Math.ceil(x);

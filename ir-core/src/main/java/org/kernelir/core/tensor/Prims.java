@@ -66,6 +66,8 @@ public final class Prims {
     public static final KernelDef SIGMOID = unary("sigmoid", CpuKernels.UnaryOp.SIGMOID);
     public static final KernelDef TANH = unary("tanh", CpuKernels.UnaryOp.TANH);
     public static final KernelDef ERF = unary("erf", CpuKernels.UnaryOp.ERF);
+    /** {@code erfc(x) = 1 - erf(x)}, accurate in its tail (where {@code 1 - erf} in f32 is 0). */
+    public static final KernelDef ERFC = unary("erfc", CpuKernels.UnaryOp.ERFC);
     public static final KernelDef ABS = unary("abs", CpuKernels.UnaryOp.ABS);
     public static final KernelDef NEG = unary("neg", CpuKernels.UnaryOp.NEG);
     public static final KernelDef CEIL = unary("ceil", CpuKernels.UnaryOp.CEIL);
@@ -153,7 +155,7 @@ public final class Prims {
             });
 
     private static final Map<Target, KernelDef> ALL = Stream.of(ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE,
-                    LT, LE, GT, GE, EXP, LOG, LOG2, SQRT, RSQRT, SIGMOID, TANH, ERF, ABS, NEG, CEIL, FLOOR, CLAMP,
+                    LT, LE, GT, GE, EXP, LOG, LOG2, SQRT, RSQRT, SIGMOID, TANH, ERF, ERFC, ABS, NEG, CEIL, FLOOR, CLAMP,
                     WHERE, CAST, SUM, MEAN, AMAX, MATMUL, RESHAPE, PERMUTE, NARROW, EXPAND, CAT, INDEX_SELECT, FULL,
                     ARANGE, CLONE, COPY_, GETITEM)
             .collect(Collectors.toUnmodifiableMap(KernelDef::target, Function.identity()));

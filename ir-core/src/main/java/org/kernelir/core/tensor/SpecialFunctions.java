@@ -43,6 +43,21 @@ public final class SpecialFunctions {
         return x < 0 ? -r : r;
     }
 
+    /**
+     * The complementary error function {@code 1 - erf(x)}, with its relative accuracy kept in the right tail
+     * (where {@code 1 - erf} would cancel): gelu's negative side needs it.
+     */
+    static double erfc(double x) {
+        if (Double.isNaN(x)) {
+            return x;
+        }
+        if (x < 0) {
+            return 2.0 - erfc(-x);
+        }
+        // Below 2.5, erfc is above 4e-4, so 1 - erf loses under four of erf's sixteen digits.
+        return x < 2.5 ? 1.0 - erf(x) : erfcLarge(x);
+    }
+
     /** erfc for x &gt;= 2.5 by its continued fraction (modified Lentz), which converges fast there. */
     private static double erfcLarge(double x) {
         if (x > 27) {

@@ -125,6 +125,9 @@ public interface Tensor {
 
     default Tensor erf() { return call(Prims.ERF, this); }
 
+    /** {@code 1 - erf(x)}, keeping its relative accuracy where it is tiny. */
+    default Tensor erfc() { return call(Prims.ERFC, this); }
+
     default Tensor abs() { return call(Prims.ABS, this); }
 
     default Tensor neg() { return call(Prims.NEG, this); }

@@ -147,6 +147,40 @@ class ConformanceTest {
     // ---- planted bugs fail, and say where -----------------------------------------------------------------
 
     @Test
+    void anRmsNormWhoseF32SumOfSquaresOverflowsFailsOnTheLargeEdgeRowNamingIt() {
+        // The squares are finite f32 values, their f32 sum is not: a naive f32 reduction returns a zero row.
+        ConformanceResult r = Conformance.check(register("f32_sum", Implementation.of(IrOps.RMS_NORM,
+                (x, w, eps, vs) -> {
+                    Tensor xf = x.to(DType.F32);
+                    Tensor sum = xf.mul(xf).sum(-1, true);
+                    Tensor y = xf.mul(sum.div((double) x.size(-1).constant()).add(eps).rsqrt());
+                    return (w == null ? y : y.mul(w.to(DType.F32))).to(x.dtype());
+                })));
+        assertFalse(r.passed(), r.summary());
+        List<String> failed = descriptions(r, SampleResult.Status.FAILED);
+        assertTrue(failed.stream().allMatch(d -> d.contains(" edge rows") || d.contains("variance_size")), failed.toString());
+        assertTrue(failed.contains("f32 [6, 33] edge rows"), failed.toString());
+        String m = sample(r, "f32 [6, 33] edge rows").message();
+        assertTrue(m.startsWith("op rms_norm, provider f32_sum, sample f32 [6, 33] edge rows: output 0 (f32[6, 33]) "
+                + "row 1 (all large, f32 sum of squares overflows), element [1, "), m);
+        assertTrue(m.contains(" = 0.0 but native gives ") || m.contains(" = -0.0 but native gives "), m);
+    }
+
+    @Test
+    void aNanWhereNativeIsFiniteIsReportedAsNan() {
+        ConformanceResult r = Conformance.check(register("nan_tail", Implementation.of(IrOps.SILU_AND_MUL, x -> {
+            CpuTensor y = (CpuTensor) NativeOps.siluAndMul(x);
+            long[] sizes = y.sizes();
+            double[] v = y.toDoubleArray();
+            v[0] = Double.NaN;
+            return CpuTensor.of(y.dtype(), v, sizes);
+        })));
+        String m = sample(r, "f32 [7, 66] edge rows").message();
+        assertTrue(m.contains("row 0 (magnitudes 1e-30..1e19), element [0, 0] = NaN but native gives "), m);
+        assertFalse(m.contains("|diff|"), m);
+    }
+
+    @Test
     void anRmsNormThatIgnoresEpsilonFailsOnTheLargeEpsilonSample() {
         Implementation<IrOps.RmsNorm> noEps = register("no_eps", Implementation.of(IrOps.RMS_NORM,
                 (x, w, eps, vs) -> NativeOps.rmsNorm(x, w, 0.0, vs)));
@@ -223,7 +257,10 @@ class ConformanceTest {
         })));
         assertFalse(r.passed());
         List<String> errors = descriptions(r, SampleResult.Status.ERROR);
-        assertEquals(List.of("bf16 [1, 128]", "bf16 [5, 194]", "bf16 [16, 2048]", "bf16 [300, 1030]"), errors);
+        assertEquals(List.of("bf16 [1, 128]", "bf16 [5, 194]", "bf16 [16, 2048]", "bf16 [300, 1030]"),
+                errors.subList(0, 4));
+        assertTrue(errors.stream().allMatch(d -> d.startsWith("bf16 ")), errors.toString());
+        assertEquals(4 + 32, errors.size(), "the ordinary samples and one edge sample per width from 33 to 64");
         assertEquals(r.samples().size() - errors.size(), r.count(SampleResult.Status.PASSED), r.summary());
         assertEquals("op silu_and_mul, provider partial, sample bf16 [5, 194]: threw "
                 + "java.lang.UnsupportedOperationException: no bf16 kernel", sample(r, "bf16 [5, 194]").message());

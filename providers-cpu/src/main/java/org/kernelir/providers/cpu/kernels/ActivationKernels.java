@@ -20,8 +20,11 @@ import jdk.incubator.vector.FloatVector;
  * <h2>Arithmetic</h2>
  * {@code out = act(a) * b}, computed in f32 and rounded once to the element type. {@code exp} and {@code erfc} are
  * inline vector polynomials accurate to a few ulp (see {@link VectorMath}), well inside the IR tolerance for f32
- * (atol 1e-5, rtol 1.3e-6). Beyond |a| = 86.6 the exponential is held at e^-86.6 (about 2.4e-38), so an activation
- * that should underflow to 0 comes out as about |a| * 2.4e-38 instead.
+ * (atol 1e-5, rtol 1.3e-6). The exponential underflows as the exact one does (subnormal results rounded once, 0
+ * beyond e^-104), so silu(a) is -0 for a below about -104 and gelu(a) -0 far enough left; exact gelu works on
+ * min(|a|, 16) inside its erfc step, so a gate of any finite magnitude gives a finite result (a * b for a large
+ * positive gate). Infinities and NaN give what native's formula gives: silu(+inf) = +inf, silu(-inf) = NaN
+ * (-inf * 0), gelu likewise, NaN stays NaN.
  *
  * <p>See the {@linkplain org.kernelir.providers.cpu.kernels package} for the contract shared by all kernels
  * (memory kinds, checks, threads).
@@ -149,20 +152,20 @@ public final class ActivationKernels {
     /** s0, s1 = t, q; n is a multiple of the lane count (so are the next two). */
     private static void geluErfStage1(MemorySegment a, long ai, MemorySegment s0, MemorySegment s1, int n) {
         for (int j = 0; j < n; j += LANES) {
-            FloatVector av = Lanes.load(a, ai + j);
-            FloatVector t = VectorMath.geluErfT(av);
+            FloatVector z = VectorMath.geluMagnitude(Lanes.load(a, ai + j));
+            FloatVector t = VectorMath.geluErfT(z);
             Lanes.store(t, s0, j);
-            Lanes.store(VectorMath.geluErfQ(av, t), s1, j);
+            Lanes.store(VectorMath.geluErfQ(z, t), s1, j);
         }
     }
 
     /** s0, s1 = exponent e, factor m, from t, q. */
     private static void geluErfStage2(MemorySegment a, long ai, MemorySegment s0, MemorySegment s1, int n) {
         for (int j = 0; j < n; j += LANES) {
-            FloatVector av = Lanes.load(a, ai + j);
+            FloatVector z = VectorMath.geluMagnitude(Lanes.load(a, ai + j));
             FloatVector q = Lanes.load(s1, j);
-            FloatVector e = VectorMath.geluErfExponent(av, q);
-            Lanes.store(VectorMath.geluErfFactor(av, Lanes.load(s0, j), q, e), s1, j);
+            FloatVector e = VectorMath.geluErfExponent(z, q);
+            Lanes.store(VectorMath.geluErfFactor(z, Lanes.load(s0, j), q, e), s1, j);
             Lanes.store(e, s0, j);
         }
     }

@@ -22,7 +22,10 @@ import jdk.incubator.vector.VectorOperators;
  * Everything is computed in f32 and rounded once, to nearest even, when stored. The sum of squares of a row is
  * accumulated in f32 vector lanes (two accumulators, always in the same order), so its rounding differs from a
  * sequential sum by a few ulp; the result meets the IR tolerances for rms_norm (f32 1e-5/1e-5, f16 1e-2/2e-3,
- * bf16 1e-3/1.6e-2). The reciprocal square root is correctly rounded.
+ * bf16 1e-3/1.6e-2). The reciprocal square root is correctly rounded. When the f32 sum overflows although the
+ * squares are finite (a row RMS above about {@code 1.8e19 / sqrt(cols)}), that row's sum is formed again in double,
+ * so the result is right for every row whose squares are finite f32 values, as native's is; rows with a larger
+ * element, an infinity or a NaN give native's zeros and NaNs.
  *
  * <h2>Memory traffic</h2>
  * One pass over memory: a row's second pass re-reads it from cache. On the direct f32 path the second pass of a
@@ -71,13 +74,14 @@ public final class RmsNormKernels {
             if (direct) {
                 // Row r is scaled in the same loop that sums the squares of row r + 1, so memory serves reads and
                 // writes together, as in a copy, instead of a read-only and a write-only pass per row.
-                float inv = inverseRms(sumOfSquares(x, xOff + r0 * xRowStride, cols), cols, eps);
+                long x0 = xOff + r0 * xRowStride;
+                float inv = inverseRms(sumOfSquares(x, x0, cols), x, x0, null, 0, cols, eps);
                 for (int r = r0; r < r1; r++) {
                     long xi = xOff + r * xRowStride;
                     long oi = outOff + r * outRowStride;
                     if (r + 1 < r1) {
                         inv = inverseRms(scaleAndSumNext(x, xi, weight, wOff, inv, out, oi, xi + xRowStride, cols),
-                                cols, eps);
+                                x, xi + xRowStride, null, 0, cols, eps);
                     } else {
                         scale(x, xi, weight, wOff, inv, out, oi, cols);
                     }
@@ -90,7 +94,7 @@ public final class RmsNormKernels {
             MemorySegment w = widenWeight(t, weight, wOff, cols);
             for (int r = r0; r < r1; r++) {
                 Lanes.widen(t, x, xOff + r * xRowStride, row, cols);
-                float inv = inverseRms(sumOfSquares(row, 0, cols), cols, eps);
+                float inv = inverseRms(sumOfSquares(row, 0, cols), row, 0, null, 0, cols, eps);
                 scale(row, 0, w, 0, inv, row, 0, cols);
                 Lanes.narrow(t, row, out, outOff + r * outRowStride, cols);
             }
@@ -140,8 +144,10 @@ public final class RmsNormKernels {
                 // exact f32 semantics under any exact aliasing, needs no scratch, and costs nothing measurable:
                 // the second pass re-reads rows that are still in L1/L2, so DRAM sees each byte once. As in
                 // rmsNorm, the second pass of row r runs in one loop with the first pass of row r + 1.
-                float inv = inverseRms(sumOfSquaresOfSum(x, xOff + r0 * xRowStride, residual, rOff + r0 * rRowStride,
-                        cols), cols, eps);
+                long x0 = xOff + r0 * xRowStride;
+                long res0 = rOff + r0 * rRowStride;
+                float inv = inverseRms(sumOfSquaresOfSum(x, x0, residual, res0, cols), x, x0, residual, res0, cols,
+                        eps);
                 for (int r = r0; r < r1; r++) {
                     long xi = xOff + r * xRowStride;
                     long ri = rOff + r * rRowStride;
@@ -149,7 +155,8 @@ public final class RmsNormKernels {
                     long ori = orOff + r * orRowStride;
                     if (r + 1 < r1) {
                         inv = inverseRms(addScaleAndSumNext(x, xi, residual, ri, weight, wOff, inv, outY, yi,
-                                outResidual, ori, xi + xRowStride, ri + rRowStride, cols), cols, eps);
+                                outResidual, ori, xi + xRowStride, ri + rRowStride, cols), x, xi + xRowStride,
+                                residual, ri + rRowStride, cols, eps);
                     } else {
                         addAndScale(x, xi, residual, ri, weight, wOff, inv, outY, yi, outResidual, ori, cols);
                     }
@@ -165,7 +172,7 @@ public final class RmsNormKernels {
             for (int r = r0; r < r1; r++) {
                 Lanes.widen(t, x, xOff + r * xRowStride, sum, cols);
                 Lanes.widen(t, residual, rOff + r * rRowStride, res, cols);
-                float inv = inverseRms(addInPlaceAndSumOfSquares(sum, res, cols), cols, eps);
+                float inv = inverseRms(addInPlaceAndSumOfSquares(sum, res, cols), sum, 0, null, 0, cols, eps);
                 Lanes.narrow(t, sum, outResidual, orOff + r * orRowStride, cols);
                 scale(sum, 0, w, 0, inv, sum, 0, cols);
                 Lanes.narrow(t, sum, outY, yOff + r * yRowStride, cols);
@@ -183,10 +190,38 @@ public final class RmsNormKernels {
         return w;
     }
 
-    /** rsqrt(mean + eps) in f32, the reciprocal square root correctly rounded (double, then one rounding). */
-    private static float inverseRms(float sumOfSquares, int cols, float eps) {
-        float meanSquarePlusEps = sumOfSquares / cols + eps;
+    /**
+     * rsqrt(mean + eps) in f32, the reciprocal square root correctly rounded (double, then one rounding), from the
+     * row's f32 sum of squares {@code sum}.
+     *
+     * <p>The f32 sum overflows when the row's RMS is above about {@code 1.8e19 / sqrt(cols)} although every square
+     * and the mean are finite. Only then (an infinite sum; the check costs one compare per row) the sum is formed
+     * again in double from the f32 squares of the row at {@code xi} (plus the row of {@code res} at {@code ri}
+     * when {@code res} is not null), as the op's native implementation does. A square that overflows f32 itself
+     * (|x| above about 1.8e19, or an infinity) keeps the sum infinite there too, and the row becomes 0 (NaN where
+     * x is infinite), as in native; a NaN sum needs no second look.
+     */
+    private static float inverseRms(float sum, MemorySegment x, long xi, MemorySegment res, long ri, int cols,
+                                    float eps) {
+        double s = sum;
+        if (sum == Float.POSITIVE_INFINITY) {
+            s = exactSumOfSquares(x, xi, res, ri, cols);
+        }
+        float meanSquarePlusEps = (float) (s / cols) + eps;
         return (float) (1.0 / Math.sqrt(meanSquarePlusEps));
+    }
+
+    /** Sum in double of the f32 squares of the f32 row at xi (plus the row at ri of res, when not null). */
+    private static double exactSumOfSquares(MemorySegment x, long xi, MemorySegment res, long ri, int n) {
+        double s = 0;
+        for (int j = 0; j < n; j++) {
+            float v = Lanes.getF32(x, xi + j);
+            if (res != null) {
+                v += Lanes.getF32(res, ri + j);
+            }
+            s += v * v;
+        }
+        return s;
     }
 
     // Every row's sum of squares is accumulated in the same order whichever loop computes it (two vector

@@ -33,19 +33,32 @@ import jdk.incubator.vector.VectorOperators;
 final class VectorMath {
 
     private static final float LOG2E = 1.44269504088896341f;
-    /** ln 2 split so that {@code k * LN2_HI} is exact for the |k| <= 128 used here. */
+    /** ln 2 split so that {@code k * LN2_HI} is exact for the |k| <= 150 used here. */
     private static final float LN2_HI = 0.693145751953125f;
     private static final float LN2_LO = 1.42860682030941723212e-6f;
-    /** {@code 1.5 * 2^23}: adding it rounds to an integer (nearest even) held in the low mantissa bits. */
-    private static final float ROUND_SHIFTER = 12582912f;
     /**
-     * Arguments below this are raised to it: {@code k = round(x / ln 2) >= -125}, so {@code 2^k} times the
-     * polynomial is still a normal float (about 2.3e-38) and can be formed by adding {@code k} to the exponent
-     * bits. Callers only use such tiny values in {@code 1 + e} or as factors of results far below any tolerance.
+     * {@code 1.5 * 2^23 + 64}: adding it rounds to an integer (nearest even) held in the low mantissa bits, biased
+     * by 64, so that {@code 2^(k + 64)} is a normal float for every k used here (see {@link #EXP_MIN}).
      */
-    private static final float EXP_MIN = -86.6f;
+    private static final float ROUND_SHIFTER = 12582912f + 64f;
+    /** {@code 2^-64}: takes the biased power back; this one rounding gives subnormal results correctly. */
+    private static final float TWO_POW_MINUS_64 = 0x1p-64f;
+    /**
+     * Arguments below this are raised to it: e^-104 is below half the smallest subnormal (2^-150), so the result
+     * rounds to 0, as the exact exponential does for every argument below about -103.97 (and for -inf). Between
+     * about -87.3 and that, the result is subnormal, rounded once. {@code k = round(x / ln 2) >= -150}, so
+     * {@code 2^(k + 64)} times the polynomial is a normal float and can be formed by adding {@code k + 64} to the
+     * exponent bits; the multiplication by 2^-64 then rounds it once.
+     */
+    private static final float EXP_MIN = -104f;
     private static final int EXP_MIN_BITS = Float.floatToRawIntBits(EXP_MIN);
     private static final int SIGN = 0x8000_0000;
+    /**
+     * Gate magnitudes above this give gelu's erfc part exactly 0 (e^-128 underflows), so exact gelu clamps |a| to
+     * it before squaring: a^2 of a larger gate could overflow to infinity and turn the erfc step into NaN.
+     */
+    private static final int GELU_CLAMP_BITS = Float.floatToRawIntBits(16f);
+    private static final int ABS = 0x7FFF_FFFF;
 
     /** exp(r) = 1 + r + r^2 q(r) on |r| <= ln2 / 2; q's coefficients, constant term first. */
     private static final float E0 = 0.5f;
@@ -91,6 +104,7 @@ final class VectorMath {
     private static final FloatVector V_NEG_LN2_HI = c(-LN2_HI);
     private static final FloatVector V_NEG_LN2_LO = c(-LN2_LO);
     private static final FloatVector V_ONE = c(1f);
+    private static final FloatVector V_TWO_POW_MINUS_64 = c(TWO_POW_MINUS_64);
     private static final FloatVector V_E0 = c(E0);
     private static final FloatVector V_E1 = c(E1);
     private static final FloatVector V_E2 = c(E2);
@@ -124,8 +138,10 @@ final class VectorMath {
     }
 
     /**
-     * e^-|x|, about 1 ulp for |x| up to 86.6; beyond that, e^-86.6 (see {@link #EXP_MIN}), also for NaN. Setting the
-     * sign bit makes the argument -|x|, and for floats with the sign bit set integer min caps the magnitude.
+     * e^-|x|, about 1 ulp where the result is normal (|x| up to 87.3), rounded once where it is subnormal, and 0
+     * beyond |x| = 104 (infinities included, see {@link #EXP_MIN}); NaN gives 0 too, which every caller turns
+     * back into NaN through its other operand. Setting the sign bit makes the argument -|x|, and for floats with
+     * the sign bit set integer min caps the magnitude.
      */
     static FloatVector expMinusAbs(FloatVector x) {
         x = Lanes.floats(Lanes.bits(x).or(SIGN).min(EXP_MIN_BITS));
@@ -137,10 +153,10 @@ final class VectorMath {
         FloatVector r2 = r.mul(r);
         FloatVector q = r2.fma(r.fma(V_E3, V_E2), r.fma(V_E1, V_E0)).add(r2.mul(r2).mul(V_E4));
         FloatVector p = r2.fma(q, r.add(V_ONE));
-        // 2^k by adding k to the exponent: the low bits of the shifted value are k (plus a multiple of 2^9 that
-        // the shift by 23 drops).
+        // 2^(k + 64) by adding k + 64 to the exponent: the low bits of the shifted value are k + 64 (plus a
+        // multiple of 2^9 that the shift by 23 drops); then one multiplication by 2^-64.
         IntVector kBits = Lanes.bits(shifted).lanewise(VectorOperators.LSHL, 23);
-        return Lanes.floats(Lanes.bits(p).add(kBits));
+        return Lanes.floats(Lanes.bits(p).add(kBits)).mul(V_TWO_POW_MINUS_64);
     }
 
     /** Scalar twin of {@link #expMinusAbs(FloatVector)}. */
@@ -153,7 +169,8 @@ final class VectorMath {
         float r2 = r * r;
         float q = Math.fma(r2, Math.fma(r, E3, E2), Math.fma(r, E1, E0)) + r2 * r2 * E4;
         float p = Math.fma(r2, q, r + 1f);
-        return Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(shifted) << 23));
+        return Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(shifted) << 23))
+                * TWO_POW_MINUS_64;
     }
 
     /**
@@ -170,7 +187,7 @@ final class VectorMath {
         FloatVector q = r2.fma(r.fma(V_S3, V_S2), r.fma(V_S1, V_S0));
         FloatVector p = r2.fma(q, r.add(V_ONE));
         IntVector kBits = Lanes.bits(shifted).lanewise(VectorOperators.LSHL, 23);
-        return Lanes.floats(Lanes.bits(p).add(kBits));
+        return Lanes.floats(Lanes.bits(p).add(kBits)).mul(V_TWO_POW_MINUS_64);
     }
 
     /** Scalar twin of {@link #expMinusAbs5(FloatVector)}. */
@@ -183,7 +200,8 @@ final class VectorMath {
         float r2 = r * r;
         float q = Math.fma(r2, Math.fma(r, S3, S2), Math.fma(r, S1, S0));
         float p = Math.fma(r2, q, r + 1f);
-        return Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(shifted) << 23));
+        return Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(shifted) << 23))
+                * TWO_POW_MINUS_64;
     }
 
     /**
@@ -230,20 +248,35 @@ final class VectorMath {
      * operands on the heap.
      */
     static FloatVector geluErf(FloatVector a) {
-        FloatVector t = geluErfT(a);
-        FloatVector q = geluErfQ(a, t);
-        FloatVector e = geluErfExponent(a, q);
-        return geluErfFinish(a, e, geluErfFactor(a, t, q, e));
+        FloatVector z = geluMagnitude(a);
+        FloatVector t = geluErfT(z);
+        FloatVector q = geluErfQ(z, t);
+        FloatVector e = geluErfExponent(z, q);
+        return geluErfFinish(a, e, geluErfFactor(z, t, q, e));
     }
 
-    /** t = 1 / (1 + z/2) for z = |a| / sqrt 2. */
+    /**
+     * min(|a|, 16), which the erfc part of exact gelu works on: beyond 16 that part is 0 either way, and the clamp
+     * keeps a^2 finite for every finite gate (and for infinities and NaN, whose result the final product with a
+     * gives).
+     */
+    static FloatVector geluMagnitude(FloatVector a) {
+        return Lanes.floats(Lanes.bits(a).and(ABS).min(GELU_CLAMP_BITS));
+    }
+
+    /** Scalar twin of {@link #geluMagnitude(FloatVector)}. */
+    static float geluMagnitude(float a) {
+        return Float.intBitsToFloat(Math.min(Float.floatToRawIntBits(a) & ABS, GELU_CLAMP_BITS));
+    }
+
+    /** t = 1 / (1 + z/2) for z = |a| / sqrt 2; {@code a} is a {@link #geluMagnitude}. */
     static FloatVector geluErfT(FloatVector a) {
-        return V_ONE.div(a.abs().fma(V_HALF_SQRT1_2, V_ONE));
+        return V_ONE.div(a.fma(V_HALF_SQRT1_2, V_ONE));
     }
 
-    /** q = s R(s), the correction in erfc's exponent, with s = 1 - t = t z/2. */
+    /** q = s R(s), the correction in erfc's exponent, with s = 1 - t = t z/2; {@code a} is a {@link #geluMagnitude}. */
     static FloatVector geluErfQ(FloatVector a, FloatVector t) {
-        FloatVector s = a.abs().mul(V_HALF_SQRT1_2).mul(t);
+        FloatVector s = a.mul(V_HALF_SQRT1_2).mul(t);
         FloatVector r = s.fma(V_R9, V_R8).fma(s, V_R7).fma(s, V_R6).fma(s, V_R5).fma(s, V_R4).fma(s, V_R3)
                 .fma(s, V_R2).fma(s, V_R1).fma(s, V_R0);
         return s.mul(r);
@@ -276,9 +309,10 @@ final class VectorMath {
     }
 
     /** Scalar twin of {@link #geluErf(FloatVector)}. */
-    static float geluErf(float a) {
-        float t = 1f / Math.fma(Math.abs(a), HALF_SQRT1_2, 1f);
-        float s = Math.abs(a) * HALF_SQRT1_2 * t;
+    static float geluErf(float gate) {
+        float a = geluMagnitude(gate);
+        float t = 1f / Math.fma(a, HALF_SQRT1_2, 1f);
+        float s = a * HALF_SQRT1_2 * t;
         float r = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(
                 s, R9, R8), s, R7), s, R6), s, R5), s, R4), s, R3), s, R2), s, R1), s, R0);
         float q = s * r;
@@ -290,7 +324,7 @@ final class VectorMath {
         float halfT = t * 0.5f;
         float m = Math.fma(halfT, d, halfT);
         float halfErfc = m * expMinusAbs(e);
-        float phi = a < 0f ? halfErfc : 1f - halfErfc;
-        return a * phi;
+        float phi = gate < 0f ? halfErfc : 1f - halfErfc;
+        return gate * phi;
     }
 }

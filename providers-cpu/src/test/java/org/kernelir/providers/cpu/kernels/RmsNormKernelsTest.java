@@ -50,6 +50,64 @@ class RmsNormKernelsTest {
         return cases;
     }
 
+    /**
+     * Rows whose RMS is far above 2.6e17 at hidden 5120: every square is a finite f32, their f32 sum is not. The
+     * kernels once returned an all-zero row there; now they match a double reference, on every path (direct f32,
+     * staged 16-bit and heap memory, several rows so that the fused next-row sum runs, fused add, in place).
+     */
+    @ParameterizedTest(name = "{0} heap={1}")
+    @MethodSource("overflowCases")
+    void rowsWhoseF32SumOfSquaresOverflowsAreNormalizedAsInDouble(ElemType t, boolean heap) {
+        int rows = 3;
+        int cols = 5120;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment x = Reference.alloc(arena, t, (long) rows * cols, heap);
+            MemorySegment zero = Reference.alloc(arena, t, (long) rows * cols, heap);
+            SplittableRandom rnd = new SplittableRandom(5120);
+            double[] ms = new double[rows];
+            for (int r = 0; r < rows; r++) {
+                double scale = r == 1 ? 1.0 : 1e18 * (r + 1); // an ordinary row between two huge ones
+                for (int c = 0; c < cols; c++) {
+                    Reference.set(t, x, (long) r * cols + c, scale * (rnd.nextDouble() * 2 - 1));
+                    double v = Reference.get(t, x, (long) r * cols + c);
+                    ms[r] += v * v / cols;
+                }
+            }
+            MemorySegment y = Reference.alloc(arena, t, (long) rows * cols, heap);
+            MemorySegment res = Reference.alloc(arena, t, (long) rows * cols, heap);
+            RmsNormKernels.rmsNorm(t, x, 0, cols, null, 0, y, 0, cols, rows, cols, EPS);
+            checkNormalized(t, x, y, ms, rows, cols, "rms_norm");
+            RmsNormKernels.fusedAddRmsNorm(t, x, 0, cols, zero, 0, cols, null, 0, y, 0, cols, res, 0, cols, rows, cols,
+                    EPS);
+            checkNormalized(t, x, y, ms, rows, cols, "fused_add_rms_norm");
+            RmsNormKernels.fusedAddRmsNorm(t, zero, 0, cols, x, 0, cols, null, 0, zero, 0, cols, x, 0, cols, rows,
+                    cols, EPS);
+            checkNormalized(t, x, zero, ms, rows, cols, "fused_add_rms_norm in place");
+        }
+    }
+
+    static List<Arguments> overflowCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (ElemType t : new ElemType[] {ElemType.F32, ElemType.BF16}) {
+            for (boolean heap : new boolean[] {false, true}) {
+                cases.add(Arguments.of(t, heap));
+            }
+        }
+        return cases;
+    }
+
+    private static void checkNormalized(ElemType t, MemorySegment x, MemorySegment y, double[] meanSquares, int rows,
+                                        int cols, String what) {
+        for (int r = 0; r < rows; r++) {
+            double inv = 1 / Math.sqrt(meanSquares[r] + EPS);
+            for (int c = 0; c < cols; c++) {
+                long i = (long) r * cols + c;
+                assertClose(Reference.get(t, x, i) * inv, Reference.get(t, y, i), Tol.rmsNorm(t),
+                        what + " " + t + " row " + r + " col " + c);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "heap {0} {1}x{2} weight={3}")
     @MethodSource("heapShapes")
     void rmsNormOnHeapMemory(ElemType t, int rows, int cols, boolean withWeight) {

@@ -46,7 +46,7 @@ class VectorMathTest {
         }
         assertTrue(worst <= 3, "exp5 worst error " + worst + " ulp at " + worstAt);
         assertTrue(worst > 0.5, "the sweep should see rounding, got " + worst);
-        assertEquals(VectorMath.expMinusAbs5(-86.6f), VectorMath.expMinusAbs5(Float.NEGATIVE_INFINITY));
+        assertEquals(0f, VectorMath.expMinusAbs5(Float.NEGATIVE_INFINITY));
         assertEquals(1f, VectorMath.expMinusAbs5(0f));
         assertEquals(1f, VectorMath.expMinusAbs5(-0f));
     }
@@ -79,17 +79,51 @@ class VectorMathTest {
         assertTrue(Math.abs(VectorMath.silu(-1000f)) < 1e-30f);
     }
 
+    /**
+     * Below about -87.3 the exponential is subnormal: both polynomials give it rounded once (within one unit of the
+     * smallest subnormal of the correctly rounded value), and 0 from about -103.97 on, infinities included, as
+     * {@code (float) Math.exp(x)} does. (The kernels formerly held it at e^-86.6, about 2.4e-38, so silu(-1e19) came
+     * out as -2.4e-19 instead of -0.)
+     */
     @Test
-    void expSaturatesAtTheBottomOfItsRange() {
-        float floor = VectorMath.expMinusAbs(-86.6f);
-        assertTrue(floor > 0 && floor < 3e-38f, "floor " + floor);
-        assertEquals(floor, VectorMath.expMinusAbs(-1000f));
-        assertEquals(floor, VectorMath.expMinusAbs(Float.NEGATIVE_INFINITY));
+    void expUnderflowsGraduallyToZeroAsTheExactOneDoes() {
+        for (int bits = Float.floatToRawIntBits(87f); bits <= Float.floatToRawIntBits(110f); bits += 7) {
+            float x = -Float.intBitsToFloat(bits);
+            float ref = (float) Math.exp(x);
+            for (float e : new float[] {VectorMath.expMinusAbs(x), VectorMath.expMinusAbs5(x)}) {
+                assertTrue(Math.abs(e - ref) <= Float.MIN_VALUE * (ref < Float.MIN_NORMAL ? 1 : 0) + 3 * Math.ulp(ref),
+                        "exp(" + x + ") = " + e + ", exactly rounded " + ref);
+            }
+        }
+        for (float x : new float[] {-104f, -1000f, -1e19f, -Float.MAX_VALUE, Float.NEGATIVE_INFINITY,
+                Float.POSITIVE_INFINITY, 1e30f}) {
+            assertEquals(0f, VectorMath.expMinusAbs(x), "exp(-|" + x + "|)");
+            assertEquals(0f, VectorMath.expMinusAbs5(x), "exp5(-|" + x + "|)");
+        }
+        assertEquals(Float.MIN_VALUE, VectorMath.expMinusAbs((float) -Math.log(0x1p149)), 0f, "exp at 2^-149");
         assertEquals(1f, VectorMath.expMinusAbs(0f));
         assertEquals(1f, VectorMath.expMinusAbs(-0f));
-        assertTrue(Float.isNaN(VectorMath.silu(Float.NaN)));
-        assertTrue(Float.isNaN(VectorMath.geluErf(Float.NaN)));
-        assertTrue(Float.isNaN(VectorMath.geluTanh(Float.NaN)));
+        assertEquals(1f, VectorMath.expMinusAbs(Float.MIN_VALUE), "a subnormal argument");
+    }
+
+    /** What native's formulas give at the edges: infinities, NaN, signed zeros, subnormal and huge gates. */
+    @Test
+    void activationsMatchNativeAtTheEdges() {
+        float inf = Float.POSITIVE_INFINITY;
+        for (FloatUnary f : new FloatUnary[] {VectorMath::silu, VectorMath::geluErf, VectorMath::geluTanh}) {
+            assertEquals(inf, f.apply(inf));
+            assertTrue(Float.isNaN(f.apply(-inf)), "-inf * 0 is NaN");
+            assertTrue(Float.isNaN(f.apply(Float.NaN)));
+            assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(f.apply(-0f)), "-0 stays -0");
+            assertEquals(Float.floatToRawIntBits(0f), Float.floatToRawIntBits(f.apply(0f)));
+            for (float big : new float[] {1e19f, 1.85e19f, 1e30f, Float.MAX_VALUE}) {
+                assertEquals(big, f.apply(big), "gate " + big);
+                assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(f.apply(-big)), "gate " + -big);
+            }
+            // A subnormal gate: half of it (silu and gelu have slope 1/2 at 0).
+            assertEquals(Float.MIN_VALUE, f.apply(2 * Float.MIN_VALUE));
+        }
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(VectorMath.silu(-105f)), "sigmoid underflows");
     }
 
     @Test
@@ -106,6 +140,34 @@ class VectorMathTest {
         checkTwins(VectorMath::silu, VectorMath::silu, "silu");
         checkTwins(VectorMath::geluErf, VectorMath::geluErf, "gelu");
         checkTwins(VectorMath::geluTanh, VectorMath::geluTanh, "gelu_tanh");
+    }
+
+    @Test
+    void vectorAndScalarTwinsAgreeExactlyAtTheEdges() {
+        float[] edges = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1e-40f, -1e-40f, Float.MIN_NORMAL, 90f, -90f,
+            100f, -100f, 104f, -104f, 1e19f, -1e19f, 2e19f, -2e19f, Float.MAX_VALUE, -Float.MAX_VALUE,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+        for (int start = 0; start < edges.length; start += Lanes.LANES) {
+            float[] in = new float[Lanes.LANES];
+            for (int l = 0; l < in.length; l++) {
+                in[l] = edges[(start + l) % edges.length];
+            }
+            checkTwinsOn(in, VectorMath::expMinusAbs, VectorMath::expMinusAbs, "exp");
+            checkTwinsOn(in, VectorMath::expMinusAbs5, VectorMath::expMinusAbs5, "exp5");
+            checkTwinsOn(in, VectorMath::silu, VectorMath::silu, "silu");
+            checkTwinsOn(in, VectorMath::geluErf, VectorMath::geluErf, "gelu");
+            checkTwinsOn(in, VectorMath::geluTanh, VectorMath::geluTanh, "gelu_tanh");
+        }
+    }
+
+    private static void checkTwinsOn(float[] in, UnaryOperator<FloatVector> vector, FloatUnary scalar, String name) {
+        float[] out = new float[Lanes.LANES];
+        vector.apply(FloatVector.fromArray(Lanes.F, in, 0)).intoArray(out, 0);
+        for (int l = 0; l < in.length; l++) {
+            float want = scalar.apply(in[l]);
+            assertTrue(Float.floatToRawIntBits(want) == Float.floatToRawIntBits(out[l])
+                    || (Float.isNaN(want) && Float.isNaN(out[l])), name + "(" + in[l] + "): " + out[l] + " vs " + want);
+        }
     }
 
     /**
