@@ -214,10 +214,10 @@ final class RemoteTier {
                 }
                 return null;
             }
-            garbage(key, e.getMessage());
+            garbage(key, e.getMessage(), count);
             return null;
         } catch (RuntimeException e) {
-            garbage(key, "unreadable content: " + e.getMessage());
+            garbage(key, "unreadable content: " + e.getMessage(), count);
             return null;
         }
         if (count) {
@@ -226,8 +226,11 @@ final class RemoteTier {
         return new Found<>(value, payload);
     }
 
-    private void garbage(CacheKey key, String problem) {
-        errors.increment();
+    /** An unusable entry: an error when {@code count} (a second look at the same entry is not another error). */
+    private void garbage(CacheKey key, String problem, boolean count) {
+        if (count) {
+            errors.increment();
+        }
         warnOnce("garbage", "Remote cache " + display + " returned an unusable entry for " + key.describe() + " ("
                 + problem + "); it is made locally and written again");
     }
@@ -420,8 +423,8 @@ final class RemoteTier {
         if (consecutiveFaults.incrementAndGet() >= BREAKER_THRESHOLD || offUntil.get() != 0) {
             offUntil.set(System.nanoTime() + config.breakerPause().toNanos());
             trial.set(false);
-            warnOnce("off", "Remote cache " + display + " is turned off for " + config.breakerPause().toSeconds()
-                    + " s after repeated faults; it is tried again then");
+            warnOnce("off", "Remote cache " + display + " is turned off for " + config.breakerPause().toMillis()
+                    + " ms after repeated faults; it is tried again then");
         }
     }
 
@@ -453,6 +456,9 @@ final class RemoteTier {
             }
         }
         String m = String.valueOf(e.getMessage());
+        if (m.startsWith("Failed to connect") || m.contains("Connection refused")) {
+            return "server unreachable";
+        }
         if (m.contains("Unexpected end of stream") || m.contains("Connection reset") || m.contains("Broken pipe")) {
             return "connection lost";
         }
@@ -467,6 +473,10 @@ final class RemoteTier {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root;
+        if (root == e) {
+            return String.valueOf(e.getMessage());
+        }
+        String m = String.valueOf(e.getMessage());
+        return root.getMessage() != null && m.contains(root.getMessage()) ? root.toString() : m + ": " + root;
     }
 }
