@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -107,6 +109,23 @@ final class RedisStore implements RemoteStore {
             n += client.del(keys.subList(i, Math.min(keys.size(), i + 500)).toArray(byte[][]::new));
         }
         return n;
+    }
+
+    @Override
+    public void addCounters(byte[] key, Map<String, Long> deltas) {
+        for (Map.Entry<String, Long> e : deltas.entrySet()) {
+            if (e.getValue() != 0) {
+                client.hincrBy(key, e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue());
+            }
+        }
+    }
+
+    @Override
+    public Map<String, String> counters(byte[] key) {
+        Map<String, String> out = new TreeMap<>();
+        client.hgetAll(key).forEach((k, v) -> out.put(new String(k, StandardCharsets.UTF_8),
+                new String(v, StandardCharsets.UTF_8)));
+        return out;
     }
 
     @Override

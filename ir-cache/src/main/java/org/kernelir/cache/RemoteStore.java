@@ -31,6 +31,12 @@ interface RemoteStore extends AutoCloseable {
     /** Deletes {@code keys}; how many existed. */
     long delete(List<byte[]> keys);
 
+    /** Adds {@code deltas} to the fields of the hash {@code key} (HINCRBY each). */
+    void addCounters(byte[] key, java.util.Map<String, Long> deltas);
+
+    /** The fields of the hash {@code key} (HGETALL); empty when there is none. */
+    java.util.Map<String, String> counters(byte[] key);
+
     /** Answers PING; throws when the server does not. */
     void ping();
 

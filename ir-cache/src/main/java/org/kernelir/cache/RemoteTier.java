@@ -318,6 +318,10 @@ final class RemoteTier {
                     skipped.increment();
                 }
                 release(key, token);
+                if (System.nanoTime() - lastPublish > 1_000_000_000L) {
+                    lastPublish = System.nanoTime();
+                    publish();
+                }
             });
         } catch (RejectedExecutionException e) {
             skipped.increment();
@@ -337,13 +341,54 @@ final class RemoteTier {
         }
     }
 
+    /**
+     * Adds this process's counters since the last call to the fleet's counters on the server (a hash under the
+     * namespace), for {@code kir cache stats}. Runs on the writer thread.
+     */
+    private void publish() {
+        RemoteStats now = stats();
+        RemoteStats before = published;
+        if (now.equals(before) || !allowed()) {
+            return;
+        }
+        java.util.Map<String, Long> deltas = new java.util.LinkedHashMap<>();
+        deltas.put("hits", now.hits() - before.hits());
+        deltas.put("misses", now.misses() - before.misses());
+        deltas.put("errors", now.errors() - before.errors());
+        deltas.put("writes", now.writes() - before.writes());
+        deltas.put("waits", now.waits() - before.waits());
+        deltas.put("skipped", now.skipped() - before.skipped());
+        deltas.put("reads", now.reads() - before.reads());
+        deltas.put("read_nanos", now.readNanos() - before.readNanos());
+        try {
+            store.addCounters(countersKey(), deltas);
+            published = now;
+            succeeded();
+        } catch (RuntimeException e) {
+            fault(e, "publish counters");
+        }
+    }
+
+    /** The counters published so far; only the writer thread uses it. */
+    private RemoteStats published = RemoteStats.EMPTY;
+    private long lastPublish;
+
+    /** The fleet's counters on the server: what every process using this namespace has published. */
+    java.util.Map<String, String> fleetCounters() {
+        return store.counters(countersKey());
+    }
+
+    private byte[] countersKey() {
+        return (config.namespace() + "stats").getBytes(StandardCharsets.UTF_8);
+    }
+
     /** Waits up to {@code timeout} for the writes queued so far; whether they all finished. */
     boolean flush(Duration timeout) {
         if (writer.isShutdown()) {
             return true;
         }
         try {
-            CompletableFuture.runAsync(() -> { }, writer).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.runAsync(this::publish, writer).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -359,12 +404,27 @@ final class RemoteTier {
         return keys.isEmpty() ? 0 : store.delete(keys);
     }
 
-    /** How many entries the namespace holds now (locks not counted). */
+    /** How many entries the namespace holds now (locks and the counters not counted). */
     long count() {
         byte[] lock = (config.namespace() + "lock:").getBytes(StandardCharsets.UTF_8);
+        byte[] counters = countersKey();
         return store.keys(config.namespace()).stream()
-                .filter(k -> !java.util.Arrays.equals(k, 0, Math.min(k.length, lock.length), lock, 0, lock.length))
+                .filter(k -> !java.util.Arrays.equals(k, 0, Math.min(k.length, lock.length), lock, 0, lock.length)
+                        && !java.util.Arrays.equals(k, counters))
                 .count();
+    }
+
+    /** The time of one lookup of an absent key, the median of {@code n}, in nanoseconds (throws on a fault). */
+    long probe(int n) {
+        byte[] key = (config.namespace() + "probe").getBytes(StandardCharsets.UTF_8);
+        long[] t = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            store.get(key);
+            t[i] = System.nanoTime() - t0;
+        }
+        java.util.Arrays.sort(t);
+        return t[n / 2];
     }
 
     /** Checks that the server answers; throws the fault if not. */

@@ -310,6 +310,32 @@ public final class TieredReplacementCache implements ReplacementCache {
     }
 
     /**
+     * The remote tier's counters summed over every process that used its namespace (each adds its own to the server
+     * after its writes, at most once a second, and when it flushes or exits): {@code hits}, {@code misses},
+     * {@code errors}, {@code writes}, {@code waits}, {@code skipped}, {@code reads} and {@code read_nanos}.
+     *
+     * @return the counters by name; empty when none were published yet
+     * @throws IllegalStateException when there is no remote tier
+     * @throws RuntimeException      the client's exception when the server does not answer
+     */
+    public java.util.Map<String, String> remoteFleetStats() {
+        return requireRemote().fleetCounters();
+    }
+
+    /**
+     * The latency of the remote tier as this process sees it now: the median of {@code lookups} lookups of an absent
+     * key, in nanoseconds.
+     *
+     * @param lookups how many lookups to time (at least 1)
+     * @return the median time of one
+     * @throws IllegalStateException when there is no remote tier
+     * @throws RuntimeException      the client's exception when the server does not answer
+     */
+    public long probeRemote(int lookups) {
+        return requireRemote().probe(Math.max(1, lookups));
+    }
+
+    /**
      * Deletes every key of the remote tier's namespace on the server (other data on the server is left alone).
      *
      * @return how many keys were deleted

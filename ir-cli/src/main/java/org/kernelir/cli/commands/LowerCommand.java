@@ -51,7 +51,7 @@ public final class LowerCommand extends KirCommand {
     @Mixin
     PluginOptions plugins;
 
-    @ArgGroup(exclusive = true)
+    @ArgGroup(exclusive = false)
     CacheOptions cache = new CacheOptions();
 
     @Option(names = "--out", paramLabel = "FILE", description = "Write the lowered graph (kernel-ir graph JSON; a "
@@ -145,6 +145,7 @@ public final class LowerCommand extends KirCommand {
         cache.put("disk_errors", c.diskErrors());
         cache.put("graph_hits", c.graphHits());
         cache.put("graph_misses", c.graphMisses());
+        cache.put("remote_hits", c.remoteHits());
         cache.put("dir", ir.cache() instanceof org.kernelir.cache.TieredReplacementCache t
                 ? t.diskFolder().map(Path::toString).orElse(null) : null);
         doc.put("cache", cache);
