@@ -124,7 +124,7 @@ final class RemoteTier {
      * process that is making it) and sent to the server.
      *
      * @param parse   reads a payload; throwing marks the entry garbage (a miss)
-     * @param onHit   given the payload of a remote hit (the caller writes it to disk)
+     * @param onHit   given the payload of a remote hit, on the writer thread (the caller writes it to disk)
      * @param make    makes the entry on a miss; {@code null} means a result not to keep
      * @param encode  the payload of a made entry
      * @param counted given {@code true} for a remote hit (also after a wait), {@code false} when {@code make} ran
@@ -166,9 +166,17 @@ final class RemoteTier {
         return made;
     }
 
-    private static <T> T hit(Found<T> found, Consumer<byte[]> onHit, Consumer<Boolean> counted) {
+    /**
+     * A remote hit: counted, and its payload handed to {@code onHit} (the disk write) on the writer thread, so that
+     * a process lowering from the remote tier does not wait for its disk.
+     */
+    private <T> T hit(Found<T> found, Consumer<byte[]> onHit, Consumer<Boolean> counted) {
         counted.accept(true);
-        onHit.accept(found.payload());
+        try {
+            writer.execute(() -> onHit.accept(found.payload()));
+        } catch (RejectedExecutionException e) {
+            onHit.accept(found.payload());
+        }
         return found.value();
     }
 
