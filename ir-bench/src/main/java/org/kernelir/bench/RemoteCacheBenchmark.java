@@ -51,13 +51,13 @@ public class RemoteCacheBenchmark {
         pieces = ModelFile.read(LoweringCacheBenchmark.MODEL).graphs();
         Dispatcher d = LoweringCacheBenchmark.cpuFirst();
         Path disk = Files.createTempDirectory("kir-bench-disk");
-        TieredReplacementCache fill = ReplacementCaches.builder().diskDirectory(disk).remoteCache(redis.uri())
-                .build();
+        TieredReplacementCache fill = ReplacementCaches.builder().diskDirectory(disk)
+                .remoteCache(FreshJvmLowering.remote(redis.uri())).build();
         LoweringCacheBenchmark.lowerAll(LoweringCacheBenchmark.manager(d, fill), pieces);
         fill.flushRemote(Duration.ofSeconds(30));
         fill.closeRemote();
         remoteOnly = LoweringCacheBenchmark.manager(d, ReplacementCaches.builder().noDisk().maximumNodes(0)
-                .remoteCache(redis.uri()).build());
+                .remoteCache(FreshJvmLowering.remote(redis.uri())).build());
         diskOnly = LoweringCacheBenchmark.manager(d, ReplacementCaches.builder().diskDirectory(disk).maximumNodes(0)
                 .noRemoteCache().build());
     }

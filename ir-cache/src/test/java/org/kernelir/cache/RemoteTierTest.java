@@ -114,6 +114,7 @@ class RemoteTierTest {
         assertEquals(3, second.remoteStats().hits());
         assertEquals(0, second.remoteStats().errors());
         assertTrue(second.remoteStats().readNanos() > 0);
+        assertTrue(second.flushRemote(Duration.ofSeconds(5))); // disk writes of remote hits run on the writer thread
         assertEquals(3, second.diskEntries().size(), "a remote hit is written to the local disk");
 
         // A third process with the second's disk never asks the server.
@@ -346,6 +347,37 @@ class RemoteTierTest {
         assertEquals(2, cache.clearRemote(), "the entry and the fleet's counters");
         assertEquals(0, cache.remoteEntries());
         assertEquals(":1", redis.command("EXISTS someone-elses-key"));
+    }
+
+    @Test
+    void aPasswordAndADatabaseFromTheUriAreUsedAndAWrongPasswordIsAFault() throws IOException {
+        try (RedisServer locked = RedisServer.start(Files.createDirectories(tmp.resolve("locked")),
+                List.of("--requirepass", "s3cret"))) {
+            URI base = locked.uri();
+            URI good = URI.create("redis://:s3cret@127.0.0.1:" + base.getPort() + "/3");
+            TieredReplacementCache cache = process("a", RemoteCacheConfig.of(good));
+            ReplacementKey k = key(CPU, 64);
+            cache.getOrTrace(k, () -> trace(k));
+            assertTrue(cache.flushRemote(Duration.ofSeconds(5)));
+            assertEquals(0, cache.remoteStats().errors());
+            try (RedisClient db3 = RedisClient.create(good);
+                    RedisClient db0 = RedisClient.create(URI.create("redis://:s3cret@127.0.0.1:" + base.getPort()))) {
+                assertTrue(db3.exists(RemoteCacheConfig.DEFAULT_NAMESPACE + k.hash()), "stored in database 3");
+                assertTrue(!db0.exists(RemoteCacheConfig.DEFAULT_NAMESPACE + k.hash()), "not in database 0");
+            }
+
+            try (Fixtures.Warnings warnings = new Fixtures.Warnings()) {
+                TieredReplacementCache wrong = process("b", RemoteCacheConfig.of(
+                        URI.create("redis://:wrong@127.0.0.1:" + base.getPort() + "/3")));
+                assertEquals(trace(k), wrong.getOrTrace(k, () -> trace(k)));
+                assertEquals(1, wrong.stats().traces());
+                assertTrue(wrong.remoteStats().errors() >= 1);
+                assertTrue(warnings.messages().stream().noneMatch(m -> m.contains(":wrong@")),
+                        "the password is not logged: " + warnings.messages());
+                assertTrue(warnings.messages().stream().anyMatch(m -> m.contains("redis://***@127.0.0.1:")),
+                        warnings.messages().toString());
+            }
+        }
     }
 
     @Test

@@ -30,12 +30,14 @@ public final class RedisServer implements AutoCloseable {
     private final Path executable;
     private final Path dir;
     private final int port;
+    private final List<String> extraArgs;
     private Process process;
 
-    private RedisServer(Path executable, Path dir, int port) {
+    private RedisServer(Path executable, Path dir, int port, List<String> extraArgs) {
         this.executable = executable;
         this.dir = dir;
         this.port = port;
+        this.extraArgs = extraArgs;
     }
 
     /** The {@code redis-server} on the PATH, or {@code null}. */
@@ -64,8 +66,13 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts a server on a free loopback port, keeping its files in {@code dir}. */
     public static RedisServer start(Path dir) throws IOException {
+        return start(dir, List.of());
+    }
+
+    /** Starts a server with more configuration, such as {@code --requirepass secret}. */
+    public static RedisServer start(Path dir, List<String> extraArgs) throws IOException {
         requireInstalled();
-        RedisServer s = new RedisServer(executable(), dir, freePort());
+        RedisServer s = new RedisServer(executable(), dir, freePort(), List.copyOf(extraArgs));
         s.launch();
         return s;
     }
@@ -78,9 +85,11 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        process = new ProcessBuilder(List.of(executable.toString(), "--port", String.valueOf(port), "--bind",
-                "127.0.0.1", "--dir", dir.toString(), "--save", "", "--appendonly", "no", "--daemonize", "no",
-                "--loglevel", "warning", "--logfile", dir.resolve("redis.log").toString()))
+        List<String> cmd = new java.util.ArrayList<>(List.of(executable.toString(), "--port", String.valueOf(port),
+                "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--appendonly", "no", "--daemonize",
+                "no", "--loglevel", "warning", "--logfile", dir.resolve("redis.log").toString()));
+        cmd.addAll(extraArgs);
+        process = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("redis.out").toFile()).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
@@ -88,7 +97,8 @@ public final class RedisServer implements AutoCloseable {
                 throw new IOException("redis-server exited with " + process.exitValue() + "; see " + dir);
             }
             try {
-                if (command("PING").equals("+PONG")) {
+                String pong = command("PING");
+                if (pong.equals("+PONG") || pong.startsWith("-NOAUTH")) {
                     return;
                 }
             } catch (IOException e) {
