@@ -47,6 +47,7 @@ final class RedisStore implements RemoteStore {
                 .connectionTimeoutMillis(millis)
                 .socketTimeoutMillis(millis)
                 .clientSetInfoConfig(ClientSetInfoConfig.DISABLED) // no extra round trips per connection
+                .resp2() // plain replies (RESP3 would answer HGETALL with a map), and no HELLO on connecting
                 .ssl(JedisURIHelper.isRedisSSLScheme(uri))
                 .database(JedisURIHelper.getDBIndex(uri));
         String password = JedisURIHelper.getPassword(uri);

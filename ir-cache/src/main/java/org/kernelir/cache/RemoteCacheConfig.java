@@ -64,9 +64,27 @@ public record RemoteCacheConfig(URI uri, Duration timeout, Duration ttl, long ma
         Objects.requireNonNull(namespace, "namespace");
     }
 
-    /** The defaults for a server at {@code uri}. */
+    /**
+     * The defaults for a server at {@code uri}; a query {@code ?timeout=MILLIS} sets the per-call timeout (for
+     * {@code kir --remote-cache} and the environment variable, which have no other way to say it).
+     *
+     * @throws IllegalArgumentException for a URI that is not {@code redis://} or {@code rediss://}, or a bad query
+     */
     public static RemoteCacheConfig of(URI uri) {
-        return new RemoteCacheConfig(uri, DEFAULT_TIMEOUT, DEFAULT_TTL, DEFAULT_MAX_ENTRY_BYTES, DEFAULT_LOCK_TIMEOUT,
+        Duration timeout = DEFAULT_TIMEOUT;
+        String query = uri.getQuery();
+        if (query != null && !query.isEmpty()) {
+            for (String part : query.split("&")) {
+                if (part.startsWith("timeout=") && part.substring(8).matches("[0-9]{1,9}")
+                        && Long.parseLong(part.substring(8)) > 0) {
+                    timeout = Duration.ofMillis(Long.parseLong(part.substring(8)));
+                } else {
+                    throw new IllegalArgumentException("remote cache URI " + redact(uri) + ": unknown query part "
+                            + part.replaceAll("=.*", "=...") + " (the one known is timeout=MILLIS)");
+                }
+            }
+        }
+        return new RemoteCacheConfig(uri, timeout, DEFAULT_TTL, DEFAULT_MAX_ENTRY_BYTES, DEFAULT_LOCK_TIMEOUT,
                 DEFAULT_BREAKER_PAUSE, DEFAULT_NAMESPACE);
     }
 
@@ -117,7 +135,8 @@ public record RemoteCacheConfig(URI uri, Duration timeout, Duration ttl, long ma
             return uri.toString();
         }
         return uri.getScheme() + "://***@" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
-                + (uri.getRawPath() == null ? "" : uri.getRawPath());
+                + (uri.getRawPath() == null ? "" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
     }
 
     private static void positive(Duration d, String name) {

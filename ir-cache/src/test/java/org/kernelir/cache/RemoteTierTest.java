@@ -71,7 +71,15 @@ class RemoteTierTest {
     }
 
     private TieredReplacementCache process(String name) {
-        return process(name, RemoteCacheConfig.of(redis.uri()));
+        return process(name, settings());
+    }
+
+    /**
+     * The settings of the tests that are not about timeouts: 1 s per call, since a loaded test machine can take longer
+     * than the default 50 ms, which would turn a test of hits into one of faults.
+     */
+    private RemoteCacheConfig settings() {
+        return RemoteCacheConfig.of(redis.uri()).withTimeout(Duration.ofSeconds(1));
     }
 
     private RedisClient client() {
@@ -119,7 +127,7 @@ class RemoteTierTest {
 
         // A third process with the second's disk never asks the server.
         TieredReplacementCache third = ReplacementCaches.builder().diskDirectory(tmp.resolve("b"))
-                .remoteCache(redis.uri()).build();
+                .remoteCache(settings()).build();
         caches.add(third);
         third.getOrTrace(k1, () -> trace(k1));
         assertEquals(1, third.stats().diskHits());
@@ -161,7 +169,7 @@ class RemoteTierTest {
 
     @Test
     void entriesExpireAfterTheTtlAndLargeOnesStayLocal() {
-        TieredReplacementCache ttl = process("a", RemoteCacheConfig.of(redis.uri()).withTtl(Duration.ofSeconds(60)));
+        TieredReplacementCache ttl = process("a", settings().withTtl(Duration.ofSeconds(60)));
         ReplacementKey k = key(CPU, 64);
         ttl.getOrTrace(k, () -> trace(k));
         assertTrue(ttl.flushRemote(Duration.ofSeconds(5)));
@@ -170,7 +178,7 @@ class RemoteTierTest {
             assertTrue(pttl > 50_000 && pttl <= 60_000, "PTTL " + pttl);
         }
 
-        TieredReplacementCache capped = process("b", RemoteCacheConfig.of(redis.uri()).withMaxEntryBytes(64));
+        TieredReplacementCache capped = process("b", settings().withMaxEntryBytes(64));
         ReplacementKey big = key(CPU, 4096);
         capped.getOrTrace(big, () -> trace(big));
         assertTrue(capped.flushRemote(Duration.ofSeconds(5)));
@@ -217,8 +225,7 @@ class RemoteTierTest {
 
     @Test
     void aLockWhoseHolderDiedBlocksNoOneBeyondItsExpiry() throws IOException {
-        TieredReplacementCache cache = process("a", RemoteCacheConfig.of(redis.uri())
-                .withLockTimeout(Duration.ofSeconds(5)));
+        TieredReplacementCache cache = process("a", settings().withLockTimeout(Duration.ofSeconds(5)));
         ReplacementKey k = key(CPU, 64);
         // A holder that took the lock and died: the lock stays until its expiry.
         assertEquals("+OK", redis.command("SET " + RemoteCacheConfig.DEFAULT_NAMESPACE + "lock:" + k.hash()
@@ -251,7 +258,7 @@ class RemoteTierTest {
 
     @Test
     void aFrozenServerTimesOutAndLookupsGoOn() throws Exception {
-        TieredReplacementCache cache = process("a");
+        TieredReplacementCache cache = process("a", RemoteCacheConfig.of(redis.uri())); // the default 50 ms
         ReplacementKey warm = key(CPU, 4);
         cache.getOrTrace(warm, () -> trace(warm)); // connections made while the server answers
         assertTrue(cache.flushRemote(Duration.ofSeconds(5)));
@@ -307,8 +314,7 @@ class RemoteTierTest {
 
     @Test
     void aServerKilledMidRunLeavesLoweringWhole() throws Exception {
-        TieredReplacementCache cache = process("a", RemoteCacheConfig.of(redis.uri())
-                .withBreakerPause(Duration.ofMillis(300)));
+        TieredReplacementCache cache = process("a", settings().withBreakerPause(Duration.ofMillis(300)));
         AtomicInteger done = new AtomicInteger();
         Thread run = Thread.ofPlatform().start(() -> {
             for (int i = 0; i < 200; i++) {
@@ -355,7 +361,7 @@ class RemoteTierTest {
                 List.of("--requirepass", "s3cret"))) {
             URI base = locked.uri();
             URI good = URI.create("redis://:s3cret@127.0.0.1:" + base.getPort() + "/3");
-            TieredReplacementCache cache = process("a", RemoteCacheConfig.of(good));
+            TieredReplacementCache cache = process("a", RemoteCacheConfig.of(good).withTimeout(Duration.ofSeconds(1)));
             ReplacementKey k = key(CPU, 64);
             cache.getOrTrace(k, () -> trace(k));
             assertTrue(cache.flushRemote(Duration.ofSeconds(5)));
@@ -385,6 +391,8 @@ class RemoteTierTest {
         assertThrows(IllegalArgumentException.class, () -> RemoteCacheConfig.of("http://host:6379"));
         assertThrows(IllegalArgumentException.class, () -> RemoteCacheConfig.of("redis://host:6379/cache"));
         assertEquals("redis://***@h:1/2", RemoteCacheConfig.of("redis://:secret@h:1/2").displayUri());
+        assertEquals(Duration.ofMillis(700), RemoteCacheConfig.of("redis://h:1/2?timeout=700").timeout());
+        assertThrows(IllegalArgumentException.class, () -> RemoteCacheConfig.of("redis://h:1?ttl=5"));
         assertNull(new TieredReplacementCache(CacheConfig.defaults().noDisk().noRemoteCache()).remoteStats()
                 .equals(RemoteStats.EMPTY) ? null : "not empty");
         String before = System.getProperty(RemoteCacheConfig.PROPERTY);

@@ -25,10 +25,11 @@ class KernelIrRemoteCacheTest {
     void twoInstancesShareLoweredGraphsThroughTheServer() throws IOException {
         try (RedisServer redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")))) {
             Graph model = LlamaBuilder.tiny().build();
-            try (KernelIr first = KernelIr.builder().plugins(false).remoteCache(redis.uri()).build()) {
+            java.net.URI uri = java.net.URI.create(redis.uri() + "?timeout=1000"); // loaded machines are slow
+            try (KernelIr first = KernelIr.builder().plugins(false).remoteCache(uri).build()) {
                 assertTrue(first.lower(model).report().cacheStats().graphMisses() == 1);
             } // closing sends what is queued
-            try (KernelIr second = KernelIr.builder().plugins(false).remoteCache(redis.uri()).build()) {
+            try (KernelIr second = KernelIr.builder().plugins(false).remoteCache(uri).build()) {
                 var stats = second.lower(LlamaBuilder.tiny().build()).report().cacheStats();
                 assertEquals(1, stats.remoteHits(), stats.toString());
                 assertEquals(0, stats.traces(), stats.toString());

@@ -47,12 +47,18 @@ public final class CacheCommand extends KirCommand {
         @Option(names = "--json", description = "Print the result as JSON.")
         boolean json;
 
+        /** The per-call timeout of {@code kir cache} on the remote tier, at least. */
+        static final java.time.Duration ADMIN_TIMEOUT = java.time.Duration.ofSeconds(2);
+
         TieredReplacementCache cache() {
             Path dir = cacheDir == null ? ReplacementCaches.defaultDiskDirectory() : cacheDir.toAbsolutePath().normalize();
             if (Files.exists(dir) && !Files.isDirectory(dir)) {
                 throw new CliException("cache folder " + dir + " is not a folder; give another with --cache-dir");
             }
-            return CacheOptions.remote(ReplacementCaches.builder().diskDirectory(dir), remoteCache).build();
+            CacheConfig config = CacheOptions.remote(ReplacementCaches.builder().diskDirectory(dir), remoteCache);
+            // An inspection waits longer than a lowering would: it is here to tell whether the server answers.
+            return config.remoteCache().map(r -> r.timeout().compareTo(ADMIN_TIMEOUT) < 0
+                    ? config.remoteCache(r.withTimeout(ADMIN_TIMEOUT)) : config).orElse(config).build();
         }
 
         /** The remote tier's server, for messages; fails when none is configured or it cannot be used. */

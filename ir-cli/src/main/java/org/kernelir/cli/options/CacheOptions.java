@@ -7,6 +7,7 @@ import org.kernelir.cache.RemoteCacheConfig;
 import org.kernelir.cache.ReplacementCache;
 import org.kernelir.cache.ReplacementCaches;
 import org.kernelir.cli.CliException;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
 /**
@@ -15,15 +16,22 @@ import picocli.CommandLine.Option;
  */
 public final class CacheOptions {
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "The replacement cache's folder (default: "
-            + "$XDG_CACHE_HOME/kernel-ir or ~/.cache/kernel-ir).")
-    Path cacheDir;
+    @ArgGroup(exclusive = true)
+    Where where = new Where();
 
-    @Option(names = "--no-cache", description = "Trace every replacement; read and write no cache.")
-    boolean noCache;
+    /** {@code --cache-dir DIR | --no-cache}. */
+    static final class Where {
+        @Option(names = "--cache-dir", paramLabel = "DIR", description = "The replacement cache's folder (default: "
+                + "$XDG_CACHE_HOME/kernel-ir or ~/.cache/kernel-ir).")
+        Path cacheDir;
+
+        @Option(names = "--no-cache", description = "Trace every replacement; read and write no cache.")
+        boolean noCache;
+    }
 
     @Option(names = "--remote-cache", paramLabel = "URI", description = "A Redis server that a fleet shares, behind "
-            + "memory and disk: redis://[:password@]host[:port][/db], or rediss://... for TLS (default: the "
+            + "memory and disk: redis://[:password@]host[:port][/db][?timeout=MILLIS], or rediss://... for TLS "
+            + "(default: the "
             + "kernelir.remoteCache property or the KERNEL_IR_REMOTE_CACHE variable, else none).")
     String remoteCache;
 
@@ -33,9 +41,10 @@ public final class CacheOptions {
      * @throws CliException when {@code --no-cache} comes with {@code --cache-dir} or {@code --remote-cache}
      */
     public Optional<Path> directory() {
-        if (noCache && (cacheDir != null || remoteCache != null)) {
-            throw new CliException("--no-cache reads and writes no cache; it cannot go with "
-                    + (cacheDir != null ? "--cache-dir" : "--remote-cache"));
+        Path cacheDir = where.cacheDir;
+        boolean noCache = where.noCache;
+        if (noCache && remoteCache != null) {
+            throw new CliException("--no-cache reads and writes no cache; it cannot go with --remote-cache");
         }
         return noCache ? Optional.empty() : Optional.of(cacheDir == null ? ReplacementCaches.defaultDiskDirectory()
                 : cacheDir.toAbsolutePath().normalize());
