@@ -1,5 +1,6 @@
 package org.kernelir.cache;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -32,19 +33,84 @@ public final class CacheConfig {
     private final Optional<Path> diskDirectory;
     private final long maximumDiskBytes;
     private final boolean cacheLoweredGraphs;
+    private final Optional<RemoteCacheConfig> remote;
 
     private CacheConfig(long maximumNodes, Optional<Path> diskDirectory, long maximumDiskBytes,
-            boolean cacheLoweredGraphs) {
+            boolean cacheLoweredGraphs, Optional<RemoteCacheConfig> remote) {
         this.maximumNodes = maximumNodes;
         this.diskDirectory = diskDirectory;
         this.maximumDiskBytes = maximumDiskBytes;
         this.cacheLoweredGraphs = cacheLoweredGraphs;
+        this.remote = remote;
     }
 
-    /** The defaults: {@value #DEFAULT_MAXIMUM_NODES} nodes in memory, the default disk directory and bound. */
+    /**
+     * The defaults: {@value #DEFAULT_MAXIMUM_NODES} nodes in memory, the default disk directory and bound, and a
+     * remote tier when the system property {@value RemoteCacheConfig#PROPERTY} or else the environment variable
+     * {@value RemoteCacheConfig#ENV} holds a URI (a malformed one is ignored with a warning).
+     */
     static CacheConfig defaults() {
         return new CacheConfig(DEFAULT_MAXIMUM_NODES, Optional.of(ReplacementCaches.defaultDiskDirectory()),
-                DEFAULT_MAXIMUM_DISK_BYTES, true);
+                DEFAULT_MAXIMUM_DISK_BYTES, true, remoteFromEnvironment());
+    }
+
+    private static Optional<RemoteCacheConfig> remoteFromEnvironment() {
+        String uri = System.getProperty(RemoteCacheConfig.PROPERTY);
+        String source = "system property " + RemoteCacheConfig.PROPERTY;
+        if (uri == null || uri.isBlank()) {
+            uri = System.getenv(RemoteCacheConfig.ENV);
+            source = "environment variable " + RemoteCacheConfig.ENV;
+        }
+        if (uri == null || uri.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(RemoteCacheConfig.of(uri));
+        } catch (IllegalArgumentException e) {
+            org.slf4j.LoggerFactory.getLogger(CacheConfig.class).warn("Ignoring the remote cache of the {}: {}",
+                    source, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Adds a remote tier on a Redis server, behind memory and disk, with the default settings of
+     * {@link RemoteCacheConfig#of(URI)}: lookups go memory, disk, remote, then trace or lower; a remote hit is
+     * written to the disk tier; a new entry is sent to the server in the background. A server that is absent, slow
+     * or broken costs at most a short timeout per call and never fails a lookup.
+     *
+     * @param uri {@code redis://[[user]:password@]host[:port][/db]}, or {@code rediss://...} for TLS
+     * @return a configuration like this one with a remote tier
+     * @throws IllegalArgumentException if {@code uri} is not a Redis URI
+     */
+    public CacheConfig remoteCache(URI uri) {
+        return remoteCache(RemoteCacheConfig.of(uri));
+    }
+
+    /**
+     * Adds a remote tier with these settings; see {@link #remoteCache(URI)}.
+     *
+     * @param settings the server and its timeouts, TTL, size cap, lock timeout and namespace
+     * @return a configuration like this one with a remote tier
+     */
+    public CacheConfig remoteCache(RemoteCacheConfig settings) {
+        Objects.requireNonNull(settings, "settings");
+        return new CacheConfig(maximumNodes, diskDirectory, maximumDiskBytes, cacheLoweredGraphs,
+                Optional.of(settings));
+    }
+
+    /**
+     * No remote tier, even when the environment names one.
+     *
+     * @return a configuration like this one without a remote tier
+     */
+    public CacheConfig noRemoteCache() {
+        return new CacheConfig(maximumNodes, diskDirectory, maximumDiskBytes, cacheLoweredGraphs, Optional.empty());
+    }
+
+    /** The remote tier's settings, or empty when there is none. */
+    public Optional<RemoteCacheConfig> remoteCache() {
+        return remote;
     }
 
     /**
@@ -61,7 +127,7 @@ public final class CacheConfig {
         if (nodes < 0) {
             throw new IllegalArgumentException("maximumNodes must be at least 0, got " + nodes);
         }
-        return new CacheConfig(nodes, diskDirectory, maximumDiskBytes, cacheLoweredGraphs);
+        return new CacheConfig(nodes, diskDirectory, maximumDiskBytes, cacheLoweredGraphs, remote);
     }
 
     /**
@@ -75,7 +141,7 @@ public final class CacheConfig {
      */
     public CacheConfig diskDirectory(Path directory) {
         Objects.requireNonNull(directory, "directory");
-        return new CacheConfig(maximumNodes, Optional.of(directory), maximumDiskBytes, cacheLoweredGraphs);
+        return new CacheConfig(maximumNodes, Optional.of(directory), maximumDiskBytes, cacheLoweredGraphs, remote);
     }
 
     /**
@@ -84,7 +150,7 @@ public final class CacheConfig {
      * @return a configuration like this one without a disk tier
      */
     public CacheConfig noDisk() {
-        return new CacheConfig(maximumNodes, Optional.empty(), maximumDiskBytes, cacheLoweredGraphs);
+        return new CacheConfig(maximumNodes, Optional.empty(), maximumDiskBytes, cacheLoweredGraphs, remote);
     }
 
     /**
@@ -100,7 +166,7 @@ public final class CacheConfig {
         if (bytes <= 0) {
             throw new IllegalArgumentException("maximumDiskBytes must be positive, got " + bytes);
         }
-        return new CacheConfig(maximumNodes, diskDirectory, bytes, cacheLoweredGraphs);
+        return new CacheConfig(maximumNodes, diskDirectory, bytes, cacheLoweredGraphs, remote);
     }
 
     /**
@@ -112,7 +178,7 @@ public final class CacheConfig {
      * @return a configuration like this one with the new setting
      */
     public CacheConfig cacheLoweredGraphs(boolean enabled) {
-        return new CacheConfig(maximumNodes, diskDirectory, maximumDiskBytes, enabled);
+        return new CacheConfig(maximumNodes, diskDirectory, maximumDiskBytes, enabled, remote);
     }
 
     /** Whether whole lowered graphs are cached; see {@link #cacheLoweredGraphs(boolean)}. */
@@ -149,6 +215,7 @@ public final class CacheConfig {
     public String toString() {
         return "CacheConfig[maximumNodes=" + maximumNodes + ", disk="
                 + diskDirectory.map(d -> d + " (max " + maximumDiskBytes + " bytes)").orElse("none")
-                + ", loweredGraphs=" + cacheLoweredGraphs + "]";
+                + ", loweredGraphs=" + cacheLoweredGraphs
+                + remote.map(r -> ", remote=" + r.displayUri()).orElse("") + "]";
     }
 }

@@ -223,6 +223,48 @@ final class DiskTier {
         return out;
     }
 
+    /**
+     * The entries in the folder now, each with its kind (read from the key text it stores), size and last use, most
+     * recently used first. A file that is not an entry of this format is listed as {@link DiskEntry.Kind#UNKNOWN}.
+     */
+    List<DiskEntry> list() {
+        List<Entry> entries;
+        synchronized (scanLock) {
+            entries = scan();
+        }
+        entries.sort(Comparator.comparing(Entry::lastUsed).reversed());
+        List<DiskEntry> out = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            out.add(new DiskEntry(e.file(), kindOf(e.file()), e.size(), e.lastUsed().toInstant()));
+        }
+        return out;
+    }
+
+    /** The kind of the entry in {@code file}: the first line of the key text after the header says it. */
+    private static DiskEntry.Kind kindOf(Path file) {
+        byte[] head;
+        try (FileInputStream in = new FileInputStream(file.toFile())) {
+            head = in.readNBytes(HEADER.length + 64);
+        } catch (IOException e) {
+            return DiskEntry.Kind.UNKNOWN;
+        }
+        if (!startsWith(head, HEADER)) {
+            return DiskEntry.Kind.UNKNOWN;
+        }
+        String first = new String(head, HEADER.length, head.length - HEADER.length, StandardCharsets.UTF_8);
+        int eol = first.indexOf('\n');
+        return switch (eol < 0 ? first : first.substring(0, eol)) {
+            case REPLACEMENT_KEY_LINE -> DiskEntry.Kind.REPLACEMENT;
+            case LOWERED_GRAPH_KEY_LINE -> DiskEntry.Kind.LOWERED_GRAPH;
+            default -> DiskEntry.Kind.UNKNOWN;
+        };
+    }
+
+    /** The first line of a {@link ReplacementKey}'s text. */
+    static final String REPLACEMENT_KEY_LINE = "kernel-ir replacement";
+    /** The first line of a {@link LoweredGraphKey}'s text. */
+    static final String LOWERED_GRAPH_KEY_LINE = "kernel-ir lowered graph";
+
     /** Deletes every entry. Temporary files are left to the writers that own them. */
     void clear() {
         synchronized (scanLock) {

@@ -18,6 +18,9 @@ import org.kernelir.core.graph.GraphBinary;
  */
 public final class LoweredGraphKey implements CacheKey {
 
+    /** The version of the stored form of a lowered graph ({@code LoweredGraphs}); 2 stores typed items. */
+    static final int ENTRY_VERSION = 2;
+
     private final UUID pipeline;
     private final Graph graph;
     private volatile byte[] input;
@@ -86,7 +89,7 @@ public final class LoweredGraphKey implements CacheKey {
         if (p == null || !p.pipeline.equals(pipeline)) {
             HexFormat hex = HexFormat.of();
             p = new PipelineText(pipeline, "kernel-ir lowered graph\nformat " + ReplacementKey.FORMAT_VERSION
-                    + "\npipeline " + pipeline + "\n", "lowered-" + hex.toHexDigits(pipeline.getMostSignificantBits())
+                    + "\nentry " + ENTRY_VERSION + "\npipeline " + pipeline + "\n", "lowered-" + hex.toHexDigits(pipeline.getMostSignificantBits())
                     + hex.toHexDigits(pipeline.getLeastSignificantBits()) + "-");
             lastPipeline = p;
         }

@@ -3,6 +3,7 @@ package org.kernelir.cache;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -12,6 +13,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.kernelir.core.graph.Graph;
+import org.kernelir.core.graph.GraphBinary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +49,10 @@ public final class TieredReplacementCache implements ReplacementCache {
     private final CacheConfig config;
     /** Replacements; made on the first replacement lookup (see {@link #memory()}). */
     private volatile AsyncCache<ReplacementKey, Graph> memory;
-    private final LoweredGraphMemory loweredMemory;
+    private final TieredLoweredGraphCache lowered;
     private final DiskTier disk;
+    /** The remote tier, or {@code null}; its class (and the Redis client) load only when one is configured. */
+    private final RemoteTier remote;
 
     private final LongAdder hits = new LongAdder();
     private final LongAdder diskHits = new LongAdder();
@@ -56,13 +60,13 @@ public final class TieredReplacementCache implements ReplacementCache {
     private final LongAdder traces = new LongAdder();
     private final LongAdder traceNanos = new LongAdder();
     private final LongAdder evictions = new LongAdder();
-    private final LongAdder graphHits = new LongAdder();
-    private final LongAdder graphMisses = new LongAdder();
+    private final LongAdder remoteHits = new LongAdder();
 
     TieredReplacementCache(CacheConfig config) {
         this.config = config;
-        this.loweredMemory = new LoweredGraphMemory(config.maximumNodes(), evictions);
         this.disk = config.diskDirectory().map(d -> new DiskTier(d, config.maximumDiskBytes())).orElse(null);
+        this.remote = config.remoteCache().isPresent() ? RemoteTier.open(config.remoteCache().get()) : null;
+        this.lowered = new TieredLoweredGraphCache(config, evictions, disk, remote, remoteHits);
     }
 
     /**
@@ -136,42 +140,17 @@ public final class TieredReplacementCache implements ReplacementCache {
      */
     @Override
     public LoweredGraph getOrLower(LoweredGraphKey key, Supplier<LoweredGraph> lower) {
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(lower, "lower");
-        if (!config.cacheLoweredGraphs()) {
-            return lower.get();
-        }
-        LoweredGraph hit = loweredMemory.get(key);
-        if (hit != null) {
-            graphHits.increment();
-            return hit;
-        }
-        CompletableFuture<LoweredGraph> mine = new CompletableFuture<>();
-        CompletableFuture<LoweredGraph> present = loweredMemory.begin(key, mine);
-        if (present != null) {
-            graphHits.increment();
-            LoweredGraph waited = await(present);
-            // A result its pipeline would not keep is not shared either: those that waited for it lower anew.
-            return waited != null ? waited : lower.get();
-        }
-        try {
-            LoweredGraph entry = loweredMemory.get(key); // finished between the first look and begin()
-            if (entry == null) {
-                entry = loadLowered(key, lower);
-                if (entry != null) {
-                    loweredMemory.put(key, entry);
-                }
-            } else {
-                graphHits.increment();
-            }
-            mine.complete(entry);
-            return entry;
-        } catch (RuntimeException | Error e) {
-            mine.completeExceptionally(e);
-            throw e;
-        } finally {
-            loweredMemory.finish(key, mine);
-        }
+        return lowered.getOrLower(key, lower);
+    }
+
+    /**
+     * The typed cache of whole lowered graphs beside this cache of replacements; it shares this cache's disk and
+     * remote tiers, and {@link #getOrLower} goes to it.
+     *
+     * @return the lowered-graph cache
+     */
+    public TieredLoweredGraphCache loweredGraphs() {
+        return lowered;
     }
 
     @Override
@@ -188,6 +167,33 @@ public final class TieredReplacementCache implements ReplacementCache {
                 return graph;
             }
         }
+        if (remote != null) {
+            return remote.load(key, GraphBinary::read, payload -> {
+                if (disk != null) {
+                    disk.write(key, payload);
+                }
+            }, () -> trace(key, trace), graph -> {
+                byte[] payload = GraphBinary.write(graph); // once, for both tiers
+                if (disk != null) {
+                    disk.write(key, payload);
+                }
+                return payload;
+            }, fromRemote -> {
+                if (fromRemote) {
+                    remoteHits.increment();
+                    log.debug("Replacement of {} read from the remote tier", key.describe());
+                }
+            });
+        }
+        Graph graph = trace(key, trace);
+        if (disk != null) {
+            disk.write(key, graph);
+        }
+        return graph;
+    }
+
+    /** Traces {@code key} on a miss of every tier, counting it. */
+    private Graph trace(ReplacementKey key, Supplier<Graph> trace) {
         misses.increment();
         traces.increment();
         long start = System.nanoTime();
@@ -204,30 +210,10 @@ public final class TieredReplacementCache implements ReplacementCache {
         log.atDebug().setMessage("Traced {} for {}: {} nodes in {} us").addArgument(key::describe)
                 .addArgument(key::signature).addArgument(() -> graph.nodes().size())
                 .addArgument(() -> (System.nanoTime() - start) / 1000).log();
-        if (disk != null) {
-            disk.write(key, graph);
-        }
         return graph;
     }
 
-    private LoweredGraph loadLowered(LoweredGraphKey key, Supplier<LoweredGraph> lower) {
-        if (disk != null) {
-            LoweredGraph found = disk.read(key, payload -> LoweredGraphs.decode(key, payload));
-            if (found != null) {
-                graphHits.increment();
-                log.debug("Lowered {} read from disk", key.describe());
-                return found;
-            }
-        }
-        graphMisses.increment();
-        LoweredGraph made = lower.get();
-        if (made != null && disk != null) {
-            disk.write(key, LoweredGraphs.encode(key, made));
-        }
-        return made;
-    }
-
-    private static <T> T await(CompletableFuture<T> future) {
+    static <T> T await(CompletableFuture<T> future) {
         try {
             return future.join();
         } catch (CompletionException e) {
@@ -251,7 +237,7 @@ public final class TieredReplacementCache implements ReplacementCache {
     @Override
     public CacheStats stats() {
         return new CacheStats(hits.sum(), diskHits.sum(), misses.sum(), traces.sum(), traceNanos.sum(),
-                evictions.sum(), disk == null ? 0 : disk.errors(), graphHits.sum(), graphMisses.sum());
+                evictions.sum(), disk == null ? 0 : disk.errors(), lowered.hits(), lowered.misses(), remoteHits.sum());
     }
 
     /**
@@ -269,7 +255,7 @@ public final class TieredReplacementCache implements ReplacementCache {
         if (m != null) {
             m.synchronous().asMap().keySet().removeIf(k -> k.provider().name().equals(providerName));
         }
-        loweredMemory.clear();
+        lowered.clear();
     }
 
     @Override
@@ -291,17 +277,122 @@ public final class TieredReplacementCache implements ReplacementCache {
         return CacheProbe.miss(key, stored);
     }
 
-    /** Drops every entry from memory and deletes every entry on disk. Counters are kept. */
+    /** Drops every entry from memory and deletes every entry on disk (not on the remote tier: see
+     * {@link #clearRemote()}). Counters are kept. */
     @Override
     public void clear() {
         AsyncCache<ReplacementKey, Graph> m = memory;
         if (m != null) {
             m.synchronous().invalidateAll();
         }
-        loweredMemory.clear();
+        lowered.clear();
         if (disk != null) {
             disk.clear();
         }
+    }
+
+    /**
+     * The entries of the disk tier now, each with its kind, size and last use, most recently used first.
+     *
+     * @return the entries; empty when this cache has no disk tier
+     */
+    public List<DiskEntry> diskEntries() {
+        return disk == null ? List.of() : disk.list();
+    }
+
+    /**
+     * The remote tier's counters: hits, misses, faults, writes, waits for other processes, and lookup latency.
+     *
+     * @return the counters; {@link RemoteStats#EMPTY} when this cache has no remote tier
+     */
+    public RemoteStats remoteStats() {
+        return remote == null ? RemoteStats.EMPTY : remote.stats();
+    }
+
+    /**
+     * Whether this cache has a working remote tier (one was configured and its client could be made).
+     *
+     * @return whether lookups go to a remote tier
+     */
+    public boolean hasRemoteTier() {
+        return remote != null;
+    }
+
+    /**
+     * How many entries the remote tier's namespace holds on the server now.
+     *
+     * @return the count
+     * @throws IllegalStateException when there is no remote tier
+     * @throws RuntimeException      the client's exception when the server does not answer
+     */
+    public long remoteEntries() {
+        return requireRemote().count();
+    }
+
+    /**
+     * The remote tier's counters summed over every process that used its namespace (each adds its own to the server
+     * after its writes, at most once a second, and when it flushes or exits): {@code hits}, {@code misses},
+     * {@code errors}, {@code writes}, {@code waits}, {@code skipped}, {@code reads} and {@code read_nanos}.
+     *
+     * @return the counters by name; empty when none were published yet
+     * @throws IllegalStateException when there is no remote tier
+     * @throws RuntimeException      the client's exception when the server does not answer
+     */
+    public java.util.Map<String, String> remoteFleetStats() {
+        return requireRemote().fleetCounters();
+    }
+
+    /**
+     * The latency of the remote tier as this process sees it now: the median of {@code lookups} lookups of an absent
+     * key, in nanoseconds.
+     *
+     * @param lookups how many lookups to time (at least 1)
+     * @return the median time of one
+     * @throws IllegalStateException when there is no remote tier
+     * @throws RuntimeException      the client's exception when the server does not answer
+     */
+    public long probeRemote(int lookups) {
+        return requireRemote().probe(Math.max(1, lookups));
+    }
+
+    /**
+     * Deletes every key of the remote tier's namespace on the server (other data on the server is left alone).
+     *
+     * @return how many keys were deleted
+     * @throws IllegalStateException when there is no remote tier
+     * @throws RuntimeException      the client's exception when the server does not answer
+     */
+    public long clearRemote() {
+        return requireRemote().clear();
+    }
+
+    /**
+     * Waits up to {@code timeout} for the entries queued for the remote tier to be sent. A process also does this
+     * (for up to 2 s) when it exits.
+     *
+     * @param timeout the longest wait
+     * @return whether every queued entry was handled (sent, or failed with a warning)
+     */
+    public boolean flushRemote(Duration timeout) {
+        return remote == null || remote.flush(timeout);
+    }
+
+    /**
+     * Sends the queued remote entries (waiting up to 2 s) and closes the connections to the server. The memory and
+     * disk tiers go on working; the remote tier does not. Does nothing without a remote tier.
+     */
+    public void closeRemote() {
+        if (remote != null) {
+            remote.close();
+        }
+    }
+
+    private RemoteTier requireRemote() {
+        if (remote == null) {
+            throw new IllegalStateException("this cache has no remote tier" + config.remoteCache()
+                    .map(r -> " (" + r.displayUri() + " could not be used)").orElse(""));
+        }
+        return remote;
     }
 
     /**

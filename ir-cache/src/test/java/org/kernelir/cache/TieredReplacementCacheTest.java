@@ -23,6 +23,11 @@ import org.kernelir.core.graph.Graph;
 /** The memory tier: counting, single flight, failures, the node bound and provider invalidation. */
 class TieredReplacementCacheTest {
 
+    /** A lowered-graph entry told apart from others by its one donated value. */
+    private static LoweredGraph tagged(org.kernelir.core.graph.Graph graph, String tag) {
+        return new LoweredGraph(graph, List.of(), List.of(), List.of(tag));
+    }
+
     private static TieredReplacementCache memoryOnly() {
         return ReplacementCaches.builder().noDisk().build();
     }
@@ -195,7 +200,7 @@ class TieredReplacementCacheTest {
                     return cache.getOrLower(k, () -> {
                         calls.incrementAndGet();
                         sleep(50);
-                        return new LoweredGraph(output, "notes");
+                        return tagged(output, "notes");
                     });
                 }));
             }
@@ -219,7 +224,7 @@ class TieredReplacementCacheTest {
         });
         assertEquals(1, again.get(), "a result not to keep is lowered again next time");
         cache.invalidateProvider("cpu");
-        assertEquals("fresh", cache.getOrLower(k, () -> new LoweredGraph(output, "fresh")).notes(),
+        assertEquals("fresh", cache.getOrLower(k, () -> tagged(output, "fresh")).donated().getFirst(),
                 "unloading any provider drops lowered graphs from memory");
     }
 
@@ -234,15 +239,15 @@ class TieredReplacementCacheTest {
         Graph result = trace(key(CPU, 128));
         long weight = 1 + result.nodes().size(); // an entry weighs its input (one node here) and its result
         TieredReplacementCache bounded = ReplacementCaches.builder().noDisk().maximumNodes(2 * weight).build();
-        bounded.getOrLower(keys.get(0), () -> new LoweredGraph(result, "0"));
-        bounded.getOrLower(keys.get(1), () -> new LoweredGraph(result, "1"));
-        bounded.getOrLower(keys.get(0), () -> new LoweredGraph(result, "again")); // a hit: 0 is now the most recent
-        bounded.getOrLower(keys.get(2), () -> new LoweredGraph(result, "2"));    // evicts 1, the least recent
+        bounded.getOrLower(keys.get(0), () -> tagged(result, "0"));
+        bounded.getOrLower(keys.get(1), () -> tagged(result, "1"));
+        bounded.getOrLower(keys.get(0), () -> tagged(result, "again")); // a hit: 0 is now the most recent
+        bounded.getOrLower(keys.get(2), () -> tagged(result, "2"));    // evicts 1, the least recent
 
         assertEquals(1, bounded.stats().evictions());
-        assertEquals("0", bounded.getOrLower(keys.get(0), () -> new LoweredGraph(result, "lowered again")).notes());
-        assertEquals("lowered again", bounded.getOrLower(keys.get(1), () -> new LoweredGraph(result, "lowered again"))
-                .notes());
+        assertEquals("0", bounded.getOrLower(keys.get(0), () -> tagged(result, "lowered again")).donated().getFirst());
+        assertEquals("lowered again", bounded.getOrLower(keys.get(1), () -> tagged(result, "lowered again"))
+                .donated().getFirst());
     }
 
     @Test

@@ -1,7 +1,10 @@
 package org.kernelir.passes;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -135,13 +138,13 @@ public final class PassManager {
         LoweredGraph entry = cache.getOrLower(key, () -> {
             LoweringResult r = runPasses(graph, before, start);
             made[0] = r;
-            return r.report().skipped().isEmpty() ? new LoweredGraph(r.graph(), ReportNotes.encode(r.report())) : null;
+            return r.report().skipped().isEmpty() ? toEntry(r) : null;
         });
         if (made[0] != null && (entry == null || entry.graph() == made[0].graph())) {
             return made[0];
         }
         double ms = (System.nanoTime() - start) / 1e6;
-        LoweringReport report = ReportNotes.decode(entry.notes(), cache.stats().minus(before), ms);
+        LoweringReport report = fromEntry(entry, cache.stats().minus(before), ms);
         if (LOG.isDebugEnabled()) {
             LOG.debug("{}: {} from the cache in {} ms", graph.name(), report.summary(), LoweringReport.ms(ms));
         }
@@ -151,6 +154,25 @@ public final class PassManager {
                     report.failed().stream().map(f -> f.node() + " (" + f.reason() + ")").toList());
         }
         return new LoweringResult(entry.graph(), report);
+    }
+
+    /** The cache entry of a run: its graph and the typed items of its report that a hit gives back. */
+    private static LoweredGraph toEntry(LoweringResult r) {
+        List<LoweredGraph.Selection> selections = new ArrayList<>(r.report().nodes().size());
+        r.report().nodes().forEach((node, s) -> selections.add(new LoweredGraph.Selection(node, s.op(), s.provider())));
+        return new LoweredGraph(r.graph(), selections,
+                r.report().failed().stream().map(f -> new LoweredGraph.Failure(f.node(), f.reason())).toList(),
+                r.report().donated());
+    }
+
+    /** The report of a run answered from the cache: the entry's items, one timing for the lookup, the counters. */
+    private static LoweringReport fromEntry(LoweredGraph entry, CacheStats cacheDelta, double millis) {
+        Map<String, LoweringReport.Selection> nodes = new LinkedHashMap<>();
+        entry.selections().forEach(s -> nodes.put(s.node(), new LoweringReport.Selection(s.op(), s.provider())));
+        return new LoweringReport(nodes,
+                entry.failures().stream().map(f -> new LoweringReport.Failure(f.node(), f.reason())).toList(),
+                List.of(), entry.donated(), List.of(new LoweringReport.PassTiming(CACHED_PASS_NAME, millis)),
+                cacheDelta, millis);
     }
 
     private LoweringResult runPasses(Graph graph, CacheStats before, long start) {

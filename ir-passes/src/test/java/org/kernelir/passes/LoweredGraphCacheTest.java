@@ -203,24 +203,6 @@ class LoweredGraphCacheTest {
         assertNotSame(a.graph(), b.graph());
     }
 
-    @Test
-    void theNotesSurviveNamesWithTabsAndNewlinesInReasons() {
-        LoweringReport r = new LoweringReport(
-                java.util.Map.of("n", new LoweringReport.Selection("rms_norm", "cpu")),
-                List.of(new LoweringReport.Failure("m", "no provider:\n\tcpu says \\ no")), List.of(), List.of("c"),
-                List.of(), CacheStats.EMPTY, 1);
-
-        LoweringReport back = ReportNotes.decode(ReportNotes.encode(r), CacheStats.EMPTY, 2);
-
-        assertEquals(r.nodes(), back.nodes());
-        assertEquals(r.failed(), back.failed());
-        assertEquals(r.donated(), back.donated());
-        assertThrows(IllegalArgumentException.class, () -> ReportNotes.decode("select\tonly-two\n", CacheStats.EMPTY, 0));
-        // A backslash that escapes the separator is not something encode writes.
-        assertThrows(IllegalArgumentException.class, () -> ReportNotes.decode("donate\tx\\\ty\n", CacheStats.EMPTY, 0));
-        assertEquals(List.of("x\\"), ReportNotes.decode("donate\tx\\\\\n", CacheStats.EMPTY, 0).donated());
-    }
-
     private List<Path> entries() throws IOException {
         try (Stream<Path> s = Files.list(dir.resolve("replacements-v3"))) {
             return s.filter(p -> p.toString().endsWith(".kir")).toList();

@@ -1,5 +1,6 @@
 package org.kernelir.runtime;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,8 +11,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.kernelir.cache.CacheConfig;
+import org.kernelir.cache.RemoteCacheConfig;
 import org.kernelir.cache.ReplacementCache;
 import org.kernelir.cache.ReplacementCaches;
+import org.kernelir.cache.TieredReplacementCache;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dispatch.IrOpCatalog;
 import org.kernelir.core.dispatch.Priority;
@@ -84,6 +88,8 @@ public final class KernelIr implements AutoCloseable {
     /** One host per plugins folder, in the order the folders were given; empty when plugins are off. */
     private final List<PluginHost> pluginHosts;
     private final PluginHost mainHost;
+    /** The cache this instance made (its remote tier is closed with it), or {@code null} when given one. */
+    private final TieredReplacementCache ownCache;
     private final PassManager passes;
     private final List<ProviderStatus> ownStatuses;
     private final boolean failOnNativeFallback;
@@ -97,7 +103,20 @@ public final class KernelIr implements AutoCloseable {
             b.priority.perOp().keySet().forEach(ops::require); // before any plugin is loaded
         }
         this.registry = new ProviderRegistry(ops);
-        this.cache = b.cache == null ? ReplacementCaches.builder().noDisk().build() : b.cache;
+        if (b.cache != null && b.remoteCache != null) {
+            throw new IllegalArgumentException("give either a cache or a remote cache URI to the KernelIr builder, not"
+                    + " both: a cache built by the caller takes its remote tier from its own configuration"
+                    + " (CacheConfig.remoteCache)");
+        }
+        if (b.cache == null) {
+            CacheConfig own = ReplacementCaches.builder().noDisk();
+            TieredReplacementCache made = (b.remoteCache == null ? own : own.remoteCache(b.remoteCache)).build();
+            this.cache = made;
+            this.ownCache = made;
+        } else {
+            this.cache = b.cache;
+            this.ownCache = null;
+        }
         registry.addListener(new CachePurge(cache));
         List<ProviderStatus> statuses = new ArrayList<>();
         if (b.classpathProviders) {
@@ -372,7 +391,10 @@ public final class KernelIr implements AutoCloseable {
         applyPriority(true);
     }
 
-    /** Unloads every plugin. Idempotent. */
+    /**
+     * Unloads every plugin, and sends the entries queued for a remote cache tier (waiting up to 2 s; a cache this
+     * instance made is disconnected from its server too). Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -380,6 +402,11 @@ public final class KernelIr implements AutoCloseable {
         }
         closed = true;
         pluginHosts.forEach(PluginHost::close);
+        if (ownCache != null) {
+            ownCache.closeRemote(); // sends what is queued for the remote tier, then disconnects
+        } else if (cache instanceof TieredReplacementCache given) {
+            given.flushRemote(java.time.Duration.ofSeconds(2)); // the caller's cache: send what is queued, stay open
+        }
     }
 
     @Override
@@ -480,6 +507,7 @@ public final class KernelIr implements AutoCloseable {
         private final List<KernelProvider> providers = new ArrayList<>();
         private Priority priority;
         private ReplacementCache cache;
+        private RemoteCacheConfig remoteCache;
         private boolean strict;
 
         private Builder() {
@@ -572,6 +600,22 @@ public final class KernelIr implements AutoCloseable {
          */
         public Builder cache(ReplacementCache replacementCache) {
             this.cache = Objects.requireNonNull(replacementCache, "cache");
+            return this;
+        }
+
+        /**
+         * A remote cache tier on a Redis server shared by a fleet of processes, behind the default cache's memory
+         * tier: lowering looks in memory, then on the server, then traces and lowers, and sends what it made to the
+         * server in the background. Without this call, the system property {@code kernelir.remoteCache} or the
+         * environment variable {@code KERNEL_IR_REMOTE_CACHE} may name one; without any, nothing of the remote
+         * tier is loaded. For a disk tier as well, build the cache yourself:
+         * {@code cache(ReplacementCaches.builder().remoteCache(uri).build())}.
+         *
+         * @param uri {@code redis://[[user]:password@]host[:port][/db]}, or {@code rediss://...} for TLS
+         * @throws IllegalArgumentException if {@code uri} is not a Redis URI
+         */
+        public Builder remoteCache(URI uri) {
+            this.remoteCache = RemoteCacheConfig.of(Objects.requireNonNull(uri, "uri"));
             return this;
         }
 

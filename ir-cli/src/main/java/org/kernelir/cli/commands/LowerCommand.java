@@ -52,7 +52,7 @@ public final class LowerCommand extends KirCommand {
     @Mixin
     PluginOptions plugins;
 
-    @ArgGroup(exclusive = true)
+    @ArgGroup(exclusive = false)
     CacheOptions cache = new CacheOptions();
 
     @Option(names = "--out", paramLabel = "FILE", description = "Write the lowered graph (kernel-ir graph JSON; a "
@@ -124,7 +124,7 @@ public final class LowerCommand extends KirCommand {
         LoweringReport r = o.report();
         CacheStats c = r.cacheStats();
         LowerReport.Cache cache = new LowerReport.Cache(c.hits(), c.misses(), c.traces(), c.diskHits(),
-                round(c.traceNanos() / 1e6), c.diskErrors(), c.graphHits(), c.graphMisses(),
+                round(c.traceNanos() / 1e6), c.diskErrors(), c.graphHits(), c.graphMisses(), c.remoteHits(),
                 ir.cache() instanceof TieredReplacementCache t ? t.diskFolder().map(Path::toString).orElse(null) : null);
         return new LowerReport(m.name(), m.source(), m.pieces().size(), m.nodeCount(),
                 o.graphs().stream().mapToInt(g -> g.nodes().size()).sum(), p.toString(), r.opCounts(),

@@ -79,7 +79,7 @@ public final class RunCommand extends KirCommand {
     @Mixin
     PluginOptions plugins;
 
-    @ArgGroup(exclusive = true)
+    @ArgGroup(exclusive = false)
     CacheOptions cache = new CacheOptions();
 
     @Option(names = "--json", description = "Print the result as JSON (only the JSON document goes to stdout).")

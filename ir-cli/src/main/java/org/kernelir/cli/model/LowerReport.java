@@ -55,7 +55,8 @@ public record LowerReport(String model, String source, int pieces, @JsonProperty
      */
     public record Cache(long hits, long misses, long traces, @JsonProperty("disk_hits") long diskHits,
             @JsonProperty("trace_ms") double traceMs, @JsonProperty("disk_errors") long diskErrors,
-            @JsonProperty("graph_hits") long graphHits, @JsonProperty("graph_misses") long graphMisses, String dir) {
+            @JsonProperty("graph_hits") long graphHits, @JsonProperty("graph_misses") long graphMisses,
+            @JsonProperty("remote_hits") long remoteHits, String dir) {
     }
 
     /** Milliseconds rounded to microseconds, as the reports print them. */
