@@ -2,7 +2,7 @@ package org.kernelir.cache;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import org.kernelir.core.graph.GraphBinary;
+import org.kernelir.format.GraphBinary;
 
 /**
  * The disk form of a {@link LoweredGraph}: {@code notes <n> input <m>}, a newline, {@code n} bytes of notes in

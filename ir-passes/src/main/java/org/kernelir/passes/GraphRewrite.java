@@ -10,9 +10,9 @@ import java.util.Set;
 import java.util.function.Predicate;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.tensor.NodeMeta;
-import org.kernelir.core.tensor.TensorMeta;
+import org.kernelir.core.meta.NodeMeta;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.tensor.Target;
 
 /**
  * Builds a new graph from an old one, node by node. Nodes of the old graph are copied under their own names
@@ -101,6 +101,30 @@ final class GraphRewrite {
 
     // ---- whole-graph edits -----------------------------------------------------------------------------------
 
+    /** What a whole-graph edit does with one call node of the old graph: copy it, drop it, or replace it. */
+    @FunctionalInterface
+    interface CallEdit {
+        void apply(GraphRewrite rewrite, Node call);
+    }
+
+    /**
+     * The one walk every whole-graph edit shares: placeholders are copied, each call node is handed to {@code edit}
+     * in order, and the output node closes the new graph.
+     */
+    static Graph transform(Graph g, CallEdit edit) {
+        GraphRewrite rw = new GraphRewrite(g);
+        for (Node n : g.nodes()) {
+            switch (n.kind()) {
+                case OUTPUT -> {
+                    return rw.finish(n);
+                }
+                case PLACEHOLDER -> rw.copy(n);
+                case CALL -> edit.apply(rw, n);
+            }
+        }
+        throw new IllegalStateException("graph " + g.name() + " has no output node");
+    }
+
     /**
      * {@code g} without the nodes of {@code replacements}' keys, every use of such a node reading its value instead
      * (a value that is itself replaced is followed to the end of the chain).
@@ -109,42 +133,22 @@ final class GraphRewrite {
         if (replacements.isEmpty()) {
             return g;
         }
-        GraphRewrite rw = new GraphRewrite(g);
-        for (Node n : g.nodes()) {
-            switch (n.kind()) {
-                case OUTPUT -> {
-                    return rw.finish(n);
-                }
-                case PLACEHOLDER -> rw.copy(n);
-                case CALL -> {
-                    Node to = replacements.get(n);
-                    if (to == null) {
-                        rw.copy(n);
-                    } else {
-                        rw.replace(n, rw.mapped(to));
-                    }
-                }
+        return transform(g, (rw, n) -> {
+            Node to = replacements.get(n);
+            if (to == null) {
+                rw.copy(n);
+            } else {
+                rw.replace(n, rw.mapped(to));
             }
-        }
-        throw new IllegalStateException("graph " + g.name() + " has no output node");
+        });
     }
 
     /** {@code g} with only the placeholders, the output and the call nodes {@code keep} accepts. */
     static Graph retainCalls(Graph g, Predicate<Node> keep) {
-        GraphRewrite rw = new GraphRewrite(g);
-        for (Node n : g.nodes()) {
-            switch (n.kind()) {
-                case OUTPUT -> {
-                    return rw.finish(n);
-                }
-                case PLACEHOLDER -> rw.copy(n);
-                case CALL -> {
-                    if (keep.test(n)) {
-                        rw.copy(n);
-                    }
-                }
+        return transform(g, (rw, n) -> {
+            if (keep.test(n)) {
+                rw.copy(n);
             }
-        }
-        throw new IllegalStateException("graph " + g.name() + " has no output node");
+        });
     }
 }

@@ -6,16 +6,18 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.kernelir.core.cpu.AllocationScope;
+import org.kernelir.core.cpu.CpuPrims;
+import org.kernelir.core.cpu.CpuTensor;
+import org.kernelir.core.cpu.TensorPool;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
-import org.kernelir.core.kernel.KernelCatalog;
-import org.kernelir.core.kernel.KernelDef;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.AllocationScope;
-import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.core.tensor.KernelBody;
+import org.kernelir.core.tensor.KernelCatalog;
+import org.kernelir.core.tensor.KernelDef;
 import org.kernelir.core.tensor.Prims;
-import org.kernelir.core.tensor.TensorMeta;
-import org.kernelir.core.tensor.TensorPool;
 
 /**
  * Runs a {@link Graph} on CPU tensors, node by node, in graph order.
@@ -241,14 +243,12 @@ public final class Interpreter {
             return tuple.get((int) (long) (Long) n.arg(1));
         }
         KernelDef k = catalog.require(n.target());
-        if (k.cpu() == null) {
-            throw new UnsupportedOperationException(n.target() + " has no CPU kernel");
-        }
+        KernelBody body = CpuPrims.require(k);
         List<Object> args = new ArrayList<>(n.args().size());
         for (Object a : n.args()) {
             args.add(resolve(a, values, symbols));
         }
-        return k.cpu().run(k.schema().bind("node " + n.name() + " (" + n.target() + ")", args));
+        return body.run(k.schema().bind("node " + n.name() + " (" + n.target() + ")", args));
     }
 
     private static Object resolve(Object a, Map<Node, Object> values, Map<String, Long> symbols) {

@@ -1,8 +1,8 @@
 package org.kernelir.core.op;
 
 import java.util.SplittableRandom;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
-import org.kernelir.core.tensor.CpuTensor;
 
 /** Deterministic random tensors for op input generators. */
 public final class Samples {

@@ -1,6 +1,6 @@
 package org.kernelir.core.provider;
 
-import org.kernelir.core.kernel.KernelDef;
+import org.kernelir.core.tensor.KernelDef;
 
 /** What a {@link KernelProvider} declares itself through, once, when it is registered. */
 public interface ProviderContext {

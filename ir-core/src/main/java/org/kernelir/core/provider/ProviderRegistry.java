@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.kernel.KernelCatalog;
-import org.kernelir.core.kernel.KernelDef;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.op.OpRegistry;
+import org.kernelir.core.tensor.KernelCatalog;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.Target;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,8 +2,8 @@ package org.kernelir.core.provider;
 
 import java.util.List;
 import java.util.Map;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.kernel.KernelDef;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.Target;
 
 /**
  * A provider as the registry holds it: its identity, availability, implementations (by op name) and kernel

@@ -1,15 +1,24 @@
 package org.kernelir.core.tensor;
 
-/** Special functions the JDK lacks, accurate to about 1e-13 relative over the whole double range. */
-final class SpecialFunctions {
+/**
+ * Special functions the JDK lacks, accurate to about 1e-13 relative over the whole double range. Public so that a
+ * provider's kernel (an exact GELU, say) can compute the same reference values as native.
+ */
+public final class SpecialFunctions {
 
     private SpecialFunctions() {
     }
 
     private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
 
-    /** The error function. */
-    static double erf(double x) {
+    /**
+     * The error function, {@code erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t*t) dt}: odd, with
+     * {@code erf(+-inf) = +-1}, {@code erf(+-0) = +-0} and {@code erf(NaN) = NaN}.
+     *
+     * @param x any double
+     * @return erf(x), within about 1e-13 relative
+     */
+    public static double erf(double x) {
         if (Double.isNaN(x) || x == 0) {
             return x; // erf is odd: erf(-0.0) is -0.0, which the series below would lose
         }
@@ -60,8 +69,13 @@ final class SpecialFunctions {
         return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
     }
 
-    /** Base-2 logarithm, exact for powers of two (which the ue8m0 scale rounding relies on). */
-    static double log2(double x) {
+    /**
+     * Base-2 logarithm, exact for powers of two (which the ue8m0 scale rounding relies on).
+     *
+     * @param x any double
+     * @return log2(x), with {@link Math#log}'s rules for zero, negative, infinite and NaN inputs
+     */
+    public static double log2(double x) {
         if (x > 0 && !Double.isInfinite(x) && x >= Double.MIN_NORMAL
                 && (Double.doubleToRawLongBits(x) & 0x000F_FFFF_FFFF_FFFFL) == 0) {
             return Math.getExponent(x);
