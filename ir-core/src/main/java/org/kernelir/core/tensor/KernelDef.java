@@ -47,10 +47,10 @@ public record KernelDef(Target target, Schema schema, MetaFunction meta, Set<Int
     /**
      * A kernel op that runs on the CPU and may write into the arguments at {@code mutates}.
      *
-     * @param cpu computes the call on CPU tensors
+     * @param cpu computes the call on CPU tensors; {@code null} gives a {@linkplain #signature signature} only
      */
     public KernelDef(Target target, Schema schema, MetaFunction meta, KernelBody cpu, Set<Integer> mutates) {
-        this(target, schema, meta, mutates, CPU, Objects.requireNonNull(cpu, "CPU body of " + target));
+        this(target, schema, meta, mutates, cpu == null ? null : CPU, cpu);
     }
 
     /** A pure kernel op (writes no argument) that runs on the CPU. */

@@ -5,7 +5,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import org.kernelir.core.dtype.DType;
-import org.kernelir.core.graph.Node;
 import org.kernelir.core.shape.Dim;
 
 /**
@@ -31,13 +30,13 @@ public final class Literals {
         // Values already canonical return at once, before the type switch: building a graph normalizes every
         // argument, and a switch on types is slow until the JIT compiler has seen it (a process that has just
         // started builds its graphs from the cache before that).
-        if (v == null || v instanceof Node || v instanceof Long || v instanceof Double || v instanceof String
+        if (v == null || v instanceof TensorRef || v instanceof Long || v instanceof Double || v instanceof String
                 || v instanceof Boolean || v instanceof DType) {
             return v;
         }
         return switch (v) {
             case null -> null;
-            case Node n -> n;
+            case TensorRef n -> n;
             case Long l -> l;
             case Integer i -> (long) i;
             case Short s -> (long) s;
@@ -100,7 +99,7 @@ public final class Literals {
     public static String format(Object v) {
         return switch (v) {
             case null -> "None";
-            case Node n -> n.name();
+            case TensorRef n -> n.name();
             case Boolean b -> b ? "True" : "False";
             case Double d -> formatDouble(d);
             case String s -> '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
@@ -142,8 +141,8 @@ public final class Literals {
 
     @SuppressWarnings("unchecked")
     private static boolean sameValue(Object x, Object y) {
-        if (x instanceof Node nx) {
-            return y instanceof Node ny && nx.name().equals(ny.name());
+        if (x instanceof TensorRef nx) {
+            return y instanceof TensorRef ny && nx.name().equals(ny.name());
         }
         if (x instanceof List<?> lx) {
             return y instanceof List<?> ly && sameArgs((List<Object>) lx, (List<Object>) ly);

@@ -6,4 +6,7 @@ package org.kernelir.core.tensor;
  * tensor layer needs to know nothing else about graphs.
  */
 public interface TensorRef {
+
+    /** The name the value is known by (a node's name), unique within its graph. */
+    String name();
 }
