@@ -24,7 +24,7 @@ import org.kernelir.core.tensor.Target;
  * started. People read {@link GraphJson} instead.
  *
  * <p>Layout: the magic {@code KIRG}, a format byte, the graph name, the node count, then per node its name, kind,
- * target (calls), arguments and metadata (dtypes by id, devices as kind and index). Strings are Latin-1 bytes,
+ * target (calls), arguments and metadata (dtypes by id, devices as a code (0 cpu, 1 cuda, 2 a named type followed by its name) and an index). Strings are Latin-1 bytes,
  * or their UTF-16 units; counts and node indices are unsigned LEB128; every argument value has a one-byte tag.
  *
  * <p>A graph can also be written <em>relative to a base graph</em> ({@link #write(Graph, Graph)}), format
@@ -63,7 +63,10 @@ public final class GraphBinary {
     private static final int BASE_META = 14;
 
     private static final Node.Kind[] KINDS = Node.Kind.values();
-    private static final Device.Kind[] DEVICE_KINDS = Device.Kind.values();
+    /** Device codes: the CPU and CUDA by a byte (as since the first format), any other type by its name. */
+    private static final int DEVICE_CPU = 0;
+    private static final int DEVICE_CUDA = 1;
+    private static final int DEVICE_NAMED = 2;
 
     /** In place of a node kind: a graph input equal to the base graph's node whose index follows. */
     private static final int BASE_PLACEHOLDER = 3;
@@ -292,8 +295,30 @@ public final class GraphBinary {
         for (int i = 0; i < rank; i++) {
             dim(out, strides.get(i));
         }
-        out.u8(m.device().kind().ordinal());
-        out.uint(m.device().index());
+        device(out, m.device());
+    }
+
+    private static void device(Out out, Device d) {
+        switch (d.type()) {
+            case Device.CPU_TYPE -> out.u8(DEVICE_CPU);
+            case Device.CUDA_TYPE -> out.u8(DEVICE_CUDA);
+            default -> {
+                out.u8(DEVICE_NAMED);
+                out.string(d.type());
+            }
+        }
+        out.uint(d.index());
+    }
+
+    private static Device readDevice(In in) {
+        int code = in.u8();
+        String type = switch (code) {
+            case DEVICE_CPU -> Device.CPU_TYPE;
+            case DEVICE_CUDA -> Device.CUDA_TYPE;
+            case DEVICE_NAMED -> in.string();
+            default -> throw new IllegalArgumentException("unknown device code " + code);
+        };
+        return Device.of(type, in.uint());
     }
 
     private static void dim(Out out, Dim d) {
@@ -356,10 +381,7 @@ public final class GraphBinary {
                 for (int i = 0; i < rank; i++) {
                     strides[i] = readDim(in, in.u8());
                 }
-                Device.Kind kind = DEVICE_KINDS[in.u8()];
-                int index = in.uint();
-                yield new TensorMeta(dtype, List.of(shape), List.of(strides),
-                        kind == Device.Kind.CPU && index == 0 ? Device.CPU : new Device(kind, index));
+                yield new TensorMeta(dtype, List.of(shape), List.of(strides), readDevice(in));
             }
             case TUPLE_META -> {
                 int n = in.uint();

@@ -94,6 +94,11 @@ final class GraphRewrite {
         return candidate;
     }
 
+    /** Closes the new graph with {@code results}, values of the new graph. */
+    Graph output(List<?> results) {
+        return out.output(results);
+    }
+
     /** Copies the output node of the old graph and returns the new graph. */
     Graph finish(Node outputNode) {
         return out.output(mapAll(outputNode.args()));
@@ -112,11 +117,16 @@ final class GraphRewrite {
      * in order, and the output node closes the new graph.
      */
     static Graph transform(Graph g, CallEdit edit) {
+        return transform(g, edit, GraphRewrite::finish);
+    }
+
+    /** {@link #transform(Graph, CallEdit)}, closing the new graph with {@code finish} given the old output node. */
+    static Graph transform(Graph g, CallEdit edit, java.util.function.BiFunction<GraphRewrite, Node, Graph> finish) {
         GraphRewrite rw = new GraphRewrite(g);
         for (Node n : g.nodes()) {
             switch (n.kind()) {
                 case OUTPUT -> {
-                    return rw.finish(n);
+                    return finish.apply(rw, n);
                 }
                 case PLACEHOLDER -> rw.copy(n);
                 case CALL -> edit.apply(rw, n);

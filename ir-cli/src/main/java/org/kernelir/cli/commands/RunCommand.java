@@ -30,6 +30,7 @@ import org.kernelir.core.dispatch.Priority;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
 import org.kernelir.core.interp.Interpreter;
+import org.kernelir.core.meta.Device;
 import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.tensor.KernelCatalog;
 import org.kernelir.runtime.KernelIr;
@@ -88,6 +89,11 @@ public final class RunCommand extends KirCommand {
     @Option(names = "--json", description = "Print the result as JSON (only the JSON document goes to stdout).")
     boolean json;
 
+    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Run on device NAME: cpu, "
+            + "cuda:N, or a device a loaded provider brings (default: ${DEFAULT-VALUE}). Inputs and outputs stay on "
+            + "the CPU; copies happen only at device boundaries.")
+    String device;
+
     @Override
     protected int execute() throws IOException {
         Model m = model.load();
@@ -98,7 +104,18 @@ public final class RunCommand extends KirCommand {
         }
         Graph graph = m.pieces().getFirst();
         Output out = output();
+        Device on;
+        try {
+            on = Device.parse(device);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--device " + device + ": " + e.getMessage());
+        }
         try (KernelIr ir = Providers.load(plugins.directory(), cache.build())) {
+            try {
+                ir.devices().require(on);
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--device " + device + ": " + e.getMessage());
+            }
             Priority p = priority.resolve(ir.registry());
             ir.setPriority(p);
             Lowering.Outcome lowered = Lowering.lower(m, ir, false, Progress.none());
@@ -107,7 +124,8 @@ public final class RunCommand extends KirCommand {
 
             KernelCatalog kernels = KernelCatalog.chain(new IrOpCatalog(ir.dispatcher()), ir.registry().kernels());
             long t0 = System.nanoTime();
-            List<CpuTensor> results = new Interpreter(kernels).run(lowered.graphs().getFirst(), copies(in));
+            List<CpuTensor> results = on.isCpu() ? new Interpreter(kernels).run(lowered.graphs().getFirst(), copies(in))
+                    : ir.run(lowered.graphs().getFirst(), copies(in), on);
             double runMs = (System.nanoTime() - t0) / 1e6;
             List<String> names = outputNames(graph);
 
@@ -128,7 +146,8 @@ public final class RunCommand extends KirCommand {
                 }
             }
             List<String> written = outputs == null ? List.of() : write(results, names, outputs, out);
-            Map<String, Object> doc = document(m, lowered, p, syms, results, names, comparisons, written, runMs, nativeMs);
+            Map<String, Object> doc = document(m, on, lowered, p, syms, results, names, comparisons, written, runMs,
+                    nativeMs);
             if (json) {
                 out.json(doc);
             } else {
@@ -146,12 +165,13 @@ public final class RunCommand extends KirCommand {
         }
     }
 
-    private Map<String, Object> document(Model m, Lowering.Outcome lowered, Priority p, Map<String, Long> syms,
+    private Map<String, Object> document(Model m, Device on, Lowering.Outcome lowered, Priority p, Map<String, Long> syms,
             List<CpuTensor> results, List<String> names, List<Comparison> comparisons, List<String> written,
             double runMs, double nativeMs) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("model", m.name());
         doc.put("source", m.source());
+        doc.put("device", on.toString());
         doc.put("priority", p.toString());
         doc.put("selected", lowered.report().opCounts());
         doc.put("summary", lowered.report().summary());
@@ -196,8 +216,8 @@ public final class RunCommand extends KirCommand {
             List<String> names, List<String> written) {
         var w = out.out();
         Map<String, Object> in = (Map<String, Object>) doc.get("inputs");
-        w.printf(Locale.ROOT, "ran %s (%s) on the CPU in %.1f ms%n", doc.get("model"), doc.get("source"),
-                (Double) doc.get("run_ms"));
+        w.printf(Locale.ROOT, "ran %s (%s) on %s in %.1f ms%n", doc.get("model"), doc.get("source"),
+                "cpu".equals(doc.get("device")) ? "the CPU" : doc.get("device"), (Double) doc.get("run_ms"));
         w.printf("lowered: %s (priority %s)%n", doc.get("summary"), doc.get("priority"));
         w.printf("inputs: %s%n%n", in.get("from").equals("random") ? "random, seed " + in.get("seed") + ", symbols "
                 + in.get("symbols") : in.get("from"));

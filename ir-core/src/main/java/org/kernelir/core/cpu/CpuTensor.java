@@ -102,6 +102,19 @@ public final class CpuTensor implements Tensor {
         return new CpuTensor(segment, dtype, shape.clone(), contiguousStrides(shape), 0);
     }
 
+    /**
+     * A strided tensor viewing an existing segment (no copy): element {@code (i0, i1, ...)} is at element
+     * {@code offset + i0*strides[0] + ...}. The caller keeps the segment alive; a device runtime that computes on
+     * host-addressable memory views its blocks this way.
+     */
+    public static CpuTensor view(MemorySegment segment, DType dtype, long[] sizes, long[] strides, long offset) {
+        if (sizes.length != strides.length) {
+            throw new IllegalArgumentException("sizes " + Arrays.toString(sizes) + " and strides "
+                    + Arrays.toString(strides) + " differ in rank");
+        }
+        return new CpuTensor(segment, dtype, sizes.clone(), strides.clone(), offset);
+    }
+
     /** A tensor of {@code dtype} holding {@code values} (row-major, rounded to the dtype). */
     public static CpuTensor of(DType dtype, double[] values, long... shape) {
         CpuTensor t = zeros(dtype, shape);
