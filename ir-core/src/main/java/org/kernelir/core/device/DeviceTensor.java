@@ -7,6 +7,7 @@ import java.util.Objects;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.shape.Dim;
+import org.kernelir.core.tensor.StoredTensor;
 
 /**
  * A tensor whose storage is a {@link DeviceBuffer} of a device other than the CPU (CPU tensors are
@@ -15,7 +16,7 @@ import org.kernelir.core.shape.Dim;
  * {@code offset + i0*strides[0] + i1*strides[1] + ...} of the buffer. Views (reshape, permute, narrow) share the
  * buffer of the tensor they view; the executor frees a buffer once no live value uses it.
  */
-public final class DeviceTensor {
+public final class DeviceTensor implements StoredTensor {
 
     private final DeviceBuffer buffer;
     private final DType dtype;
@@ -119,6 +120,7 @@ public final class DeviceTensor {
     }
 
     /** Its metadata, with the buffer's device. */
+    @Override
     public TensorMeta meta() {
         TensorMeta m = meta;
         if (m == null) {

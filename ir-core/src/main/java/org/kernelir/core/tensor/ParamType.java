@@ -61,7 +61,7 @@ public enum ParamType {
     }
 
     private static boolean isTensor(Object v) {
-        return v instanceof TensorRef || v instanceof Tensor || v instanceof TensorMeta;
+        return v instanceof TensorRef || v instanceof Tensor || v instanceof TensorMeta || v instanceof StoredTensor;
     }
 
     @Override
