@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Objects;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.meta.Device;
+import org.kernelir.core.meta.NodeMeta;
 import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.meta.TupleMeta;
 import org.kernelir.core.shape.Dim;
 import org.kernelir.core.tensor.KernelBody;
 import org.kernelir.core.tensor.KernelDef;
@@ -306,7 +308,70 @@ public final class CpuTensor implements Tensor {
             normalized.add(normalizeEager(kernel, a));
         }
         List<Object> bound = kernel.schema().bind(kernel.target().toString(), normalized);
-        return body.run(bound);
+        Object result = body.run(bound);
+        if (kernel.device() != null) {
+            checkEager(kernel, bound, result);
+        }
+        return result;
+    }
+
+    /**
+     * Holds a provider's kernel op to the metadata its meta function gives for the call's arguments (dtype and
+     * sizes), as the interpreter does for graph nodes: a lying kernel fails at its call, naming its provider.
+     */
+    private static void checkEager(KernelDef kernel, List<Object> bound, Object result) {
+        NodeMeta declared;
+        try {
+            List<Object> metas = new ArrayList<>(bound.size());
+            for (Object a : bound) {
+                metas.add(metaOf(a));
+            }
+            declared = kernel.meta().infer(metas);
+        } catch (RuntimeException e) {
+            return; // the schema accepted the call; a meta function that cannot say is not the kernel's lie
+        }
+        List<TensorMeta> expected = switch (declared) {
+            case TensorMeta m -> List.of(m);
+            case TupleMeta t -> t.elements();
+            case null, default -> List.of();
+        };
+        List<?> got = declared instanceof TupleMeta && result instanceof List<?> l ? l
+                : java.util.Collections.singletonList(result);
+        if (got.size() != expected.size()) {
+            throw lie(kernel, "returned " + got.size() + " values where its metadata declares " + declared);
+        }
+        for (int i = 0; i < expected.size(); i++) {
+            TensorMeta m = expected.get(i);
+            if (got.get(i) == null) {
+                continue;
+            }
+            if (!(got.get(i) instanceof CpuTensor t)) {
+                throw lie(kernel, "returned " + got.get(i) + " where its metadata declares the CPU tensor " + m);
+            }
+            boolean same = t.dtype == m.dtype() && t.shape.length == m.rank();
+            for (int d = 0; same && d < t.shape.length; d++) {
+                same = m.shape().get(d).isConstant() && m.shape().get(d).constant() == t.shape[d];
+            }
+            if (!same) {
+                throw lie(kernel, "returned " + t.meta() + " where its metadata declares " + m);
+            }
+        }
+    }
+
+    private static Object metaOf(Object a) {
+        return switch (a) {
+            case CpuTensor t -> t.meta();
+            case List<?> l when l.stream().anyMatch(x -> x instanceof CpuTensor) -> l.stream().map(CpuTensor::metaOf)
+                    .toList();
+            case null, default -> a;
+        };
+    }
+
+    private static IllegalStateException lie(KernelDef kernel, String problem) {
+        String provider = kernel.target().namespace();
+        return new IllegalStateException("kernel op " + kernel.target() + " of provider " + provider + " " + problem
+                + "; its output contradicts the metadata it declared: fix provider " + provider + "'s kernel or its "
+                + "meta function, or use another provider for this op");
     }
 
     private static Object normalizeEager(KernelDef kernel, Object a) {

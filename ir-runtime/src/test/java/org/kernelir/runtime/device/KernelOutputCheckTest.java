@@ -83,6 +83,20 @@ class KernelOutputCheckTest {
     }
 
     @Test
+    void eagerCallsOfAProvidersKernelAreCheckedToo() {
+        try (KernelIr ir = KernelIr.builder().plugins(false).classpathProviders(false).provider(new Liar())
+                .priority(Priority.parse("default=native")).build()) {
+            KernelDef lying = ir.registry().kernels().require(Target.of("liar", "cast_quietly"));
+            KernelDef honest = ir.registry().kernels().require(Target.of("liar", "honest"));
+            CpuTensor x = CpuTensor.zeros(DType.F32, 4, 6);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> x.call(lying, x));
+            assertTrue(e.getMessage().contains("kernel op liar::cast_quietly of provider liar returned bf16[4, 6] "
+                    + "where its metadata declares f32[4, 6]"), e::getMessage);
+            assertArrayEquals(new long[] {4, 6}, ((CpuTensor) x.call(honest, x)).sizes());
+        }
+    }
+
+    @Test
     void aKernelWhoseShapeContradictsItsMetaIsNamed() {
         try (KernelIr ir = KernelIr.builder().plugins(false).classpathProviders(false).provider(new Liar())
                 .priority(Priority.parse("default=native")).build()) {
