@@ -86,9 +86,8 @@ public final class Interpreter {
                     + placeholders.stream().map(Node::name).toList() + ", got " + inputs.size());
         }
         Map<String, Long> symbols = bindSymbols(placeholders, inputs);
-        Liveness plan = liveness(graph);
-        if (plan.onDevices()) {
-            return runPooled(graph, inputs, symbols, plan, null).outputs();
+        if (onDevices(graph)) {
+            return runPooled(graph, inputs, symbols, liveness(graph), null).outputs();
         }
         Map<Node, Object> values = new IdentityHashMap<>();
         for (int i = 0; i < inputs.size(); i++) {
@@ -373,6 +372,20 @@ public final class Interpreter {
         l = new Liveness(graph, dying, placed, onDevices);
         lastLiveness = l;
         return l;
+    }
+
+    /** Whether a node of {@code graph} runs off the CPU or copies between devices (a scan, no allocation). */
+    private boolean onDevices(Graph graph) {
+        Liveness l = lastLiveness;
+        if (l != null && l.graph() == graph) {
+            return l.onDevices();
+        }
+        for (Node n : graph.nodes()) {
+            if (n.isCall() && (!deviceOf(n.meta()).isCpu() || n.calls(DeviceCopy.TARGET))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The device a node's value lives on: its metadata's (the first element's for a tuple), else the CPU. */
