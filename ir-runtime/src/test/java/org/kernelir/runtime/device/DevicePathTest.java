@@ -248,6 +248,27 @@ class DevicePathTest {
     }
 
     @Test
+    void aPooledRunOfAPlacedGraphGivesBothPoolsTheirBlocksBack() {
+        TestDeviceProvider provider = new TestDeviceProvider();
+        try (KernelIr ir = nativeWith(provider); org.kernelir.core.cpu.TensorPool pool =
+                new org.kernelir.core.cpu.TensorPool()) {
+            Graph lowered = ir.lower(LlamaBuilder.tiny().build()).graph();
+            List<CpuTensor> inputs = randomInputs(lowered, 11);
+            List<CpuTensor> expected = ir.run(lowered, inputs);
+            Graph placed = PlacementPass.place(lowered, TEST, ir.devices(), ir.passManager().config().catalog());
+            Interpreter interp = new Interpreter(ir.passManager().config().catalog(), ir.devices());
+            for (int run = 0; run < 2; run++) {
+                try (org.kernelir.core.interp.RunResult r = interp.run(placed, inputs, pool)) {
+                    assertArrayEquals(expected.getFirst().toDoubleArray(), r.get(0).toDoubleArray(), 0.0);
+                    assertEquals(0, provider.runtime.memory(TEST).lentBlocks());
+                }
+                assertEquals(0, pool.stats().lentBlocks(), pool::toString);
+            }
+            assertTrue(provider.runtime.memory(TEST).hits() > 0, "the second run reuses the device's blocks");
+        }
+    }
+
+    @Test
     void onTheCpuAGraphOfCpuKernelsIsLeftAsItIs() {
         try (KernelIr ir = nativeWith(new TestDeviceProvider())) {
             Graph lowered = ir.lower(LlamaBuilder.tiny().build()).graph();
