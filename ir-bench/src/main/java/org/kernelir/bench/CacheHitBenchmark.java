@@ -15,7 +15,7 @@ import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.provider.ProviderIdentity;
-import org.kernelir.passes.examples.ModelFile;
+import org.kernelir.format.ModelFile;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,6 +1,7 @@
 package org.kernelir.bench;
 
 import java.util.concurrent.TimeUnit;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dispatch.OpHandle;
 import org.kernelir.core.dispatch.Priority;
@@ -11,7 +12,6 @@ import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderContext;
 import org.kernelir.core.provider.ProviderRegistry;
-import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.core.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

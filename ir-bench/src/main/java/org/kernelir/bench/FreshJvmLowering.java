@@ -14,7 +14,7 @@ import org.kernelir.cache.ReplacementCaches;
 import org.kernelir.cache.TieredReplacementCache;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.passes.examples.ModelFile;
+import org.kernelir.format.ModelFile;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -7,8 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.kernelir.core.dtype.DType;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.TensorMeta;
 
 /**
  * The canonical signature of an op call's arguments: what a traced replacement may depend on, and nothing

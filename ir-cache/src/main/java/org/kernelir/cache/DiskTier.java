@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.zip.CRC32;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.graph.GraphBinary;
+import org.kernelir.format.GraphBinary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -4,7 +4,7 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.UUID;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.graph.GraphBinary;
+import org.kernelir.format.GraphBinary;
 
 /**
  * What a whole lowered graph is keyed by: the identity of the pipeline that lowers it (its passes, the priority in

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.graph.GraphBinary;
+import org.kernelir.format.GraphBinary;
 
 /**
  * The stored form of a {@link LoweredGraph} (the payload of a disk or remote entry): {@code items <n> input <m>}, a

@@ -13,7 +13,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.graph.GraphBinary;
+import org.kernelir.format.GraphBinary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

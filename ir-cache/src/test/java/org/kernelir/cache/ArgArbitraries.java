@@ -8,9 +8,9 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import org.kernelir.core.dtype.DType;
+import org.kernelir.core.meta.Device;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.Device;
-import org.kernelir.core.tensor.TensorMeta;
 
 /** Random op arguments as the lowering pass sees them: tensor metadata over symbols s0..s5, and literals. */
 final class ArgArbitraries {

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.kernelir.core.dtype.DType;
+import org.kernelir.core.meta.Device;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.Device;
-import org.kernelir.core.tensor.TensorMeta;
 
 class ArgSignatureTest {
 

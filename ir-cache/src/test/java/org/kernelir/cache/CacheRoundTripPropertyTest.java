@@ -16,8 +16,8 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.kernelir.core.graph.Graph;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.provider.ProviderIdentity;
-import org.kernelir.core.tensor.TensorMeta;
 
 /** A hit, from memory or from disk, returns exactly the graph a fresh trace gives (invariant 2). */
 class CacheRoundTripPropertyTest {

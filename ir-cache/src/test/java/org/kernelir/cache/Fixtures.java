@@ -8,10 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.provider.ProviderIdentity;
 import org.kernelir.core.shape.Dim;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
 import org.kernelir.core.trace.Tracer;
 import org.slf4j.LoggerFactory;
 

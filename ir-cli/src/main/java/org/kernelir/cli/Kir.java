@@ -11,13 +11,13 @@ import org.kernelir.cli.commands.LowerCommand;
 import org.kernelir.cli.commands.ProvidersCommand;
 import org.kernelir.cli.commands.RunCommand;
 import org.kernelir.cli.commands.VerifyCommand;
-import org.kernelir.core.graph.GraphFormatException;
+import org.kernelir.format.GraphFormatException;
 import org.kernelir.passes.PassException;
 import org.kernelir.runtime.KernelIr;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code kir}, the kernel-ir command line: {@code providers}, {@code lower}, {@code explain}, {@code run}, {@code verify} and

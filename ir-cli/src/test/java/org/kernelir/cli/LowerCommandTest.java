@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.graph.GraphJson;
 import org.kernelir.core.graph.Node;
+import org.kernelir.format.GraphJson;
 
 /** {@code kir lower}: the report, its JSON shape, the written graphs, priorities and the cache. */
 class LowerCommandTest {

@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kernelir.cli.io.Npy;
 import org.kernelir.cli.model.RandomInputs;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
-import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.passes.examples.ExampleModels;
 
 /** {@code kir run}: lowered against native, npy inputs and outputs, and a wrong provider caught. */

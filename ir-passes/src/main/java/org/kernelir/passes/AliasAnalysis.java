@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
-import org.kernelir.core.kernel.KernelCatalog;
-import org.kernelir.core.kernel.KernelDef;
+import org.kernelir.core.tensor.KernelCatalog;
+import org.kernelir.core.tensor.KernelDef;
 import org.kernelir.core.tensor.Prims;
 
 /**

@@ -25,7 +25,7 @@ import org.kernelir.core.tensor.Prims;
  * no write between the two, {@code c2} copies {@code x} directly; {@code c1} then goes by the rules above or
  * by dead code elimination.
  *
- * <p>Writes are the arguments that a target's {@link org.kernelir.core.kernel.KernelDef#mutates()} names, and
+ * <p>Writes are the arguments that a target's {@link org.kernelir.core.tensor.KernelDef#mutates()} names, and
  * storage is shared through views and through calls that write (see the catalog of {@link PassConfig}).
  */
 public final class CloneEliminationPass implements Pass {
@@ -108,22 +108,12 @@ public final class CloneEliminationPass implements Pass {
 
     /** {@code g} with clone {@code c} copying {@code source} instead. */
     private static Graph retarget(Graph g, Node c, Node source) {
-        GraphRewrite rw = new GraphRewrite(g);
-        for (Node n : g.nodes()) {
-            switch (n.kind()) {
-                case OUTPUT -> {
-                    return rw.finish(n);
-                }
-                case PLACEHOLDER -> rw.copy(n);
-                case CALL -> {
-                    if (n == c) {
-                        rw.replace(n, rw.call(n.name(), n.target(), List.of(rw.mapped(source)), n.meta()));
-                    } else {
-                        rw.copy(n);
-                    }
-                }
+        return GraphRewrite.transform(g, (rw, n) -> {
+            if (n == c) {
+                rw.replace(n, rw.call(n.name(), n.target(), List.of(rw.mapped(source)), n.meta()));
+            } else {
+                rw.copy(n);
             }
-        }
-        throw new IllegalStateException("graph " + g.name() + " has no output node");
+        });
     }
 }

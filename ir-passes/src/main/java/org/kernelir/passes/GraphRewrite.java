@@ -10,9 +10,9 @@ import java.util.Set;
 import java.util.function.Predicate;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.tensor.NodeMeta;
-import org.kernelir.core.tensor.TensorMeta;
+import org.kernelir.core.meta.NodeMeta;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.tensor.Target;
 
 /**
  * Builds a new graph from an old one, node by node. Nodes of the old graph are copied under their own names
@@ -94,12 +94,46 @@ final class GraphRewrite {
         return candidate;
     }
 
+    /** Closes the new graph with {@code results}, values of the new graph. */
+    Graph output(List<?> results) {
+        return out.output(results);
+    }
+
     /** Copies the output node of the old graph and returns the new graph. */
     Graph finish(Node outputNode) {
         return out.output(mapAll(outputNode.args()));
     }
 
     // ---- whole-graph edits -----------------------------------------------------------------------------------
+
+    /** What a whole-graph edit does with one call node of the old graph: copy it, drop it, or replace it. */
+    @FunctionalInterface
+    interface CallEdit {
+        void apply(GraphRewrite rewrite, Node call);
+    }
+
+    /**
+     * The one walk every whole-graph edit shares: placeholders are copied, each call node is handed to {@code edit}
+     * in order, and the output node closes the new graph.
+     */
+    static Graph transform(Graph g, CallEdit edit) {
+        return transform(g, edit, GraphRewrite::finish);
+    }
+
+    /** {@link #transform(Graph, CallEdit)}, closing the new graph with {@code finish} given the old output node. */
+    static Graph transform(Graph g, CallEdit edit, java.util.function.BiFunction<GraphRewrite, Node, Graph> finish) {
+        GraphRewrite rw = new GraphRewrite(g);
+        for (Node n : g.nodes()) {
+            switch (n.kind()) {
+                case OUTPUT -> {
+                    return finish.apply(rw, n);
+                }
+                case PLACEHOLDER -> rw.copy(n);
+                case CALL -> edit.apply(rw, n);
+            }
+        }
+        throw new IllegalStateException("graph " + g.name() + " has no output node");
+    }
 
     /**
      * {@code g} without the nodes of {@code replacements}' keys, every use of such a node reading its value instead
@@ -109,42 +143,22 @@ final class GraphRewrite {
         if (replacements.isEmpty()) {
             return g;
         }
-        GraphRewrite rw = new GraphRewrite(g);
-        for (Node n : g.nodes()) {
-            switch (n.kind()) {
-                case OUTPUT -> {
-                    return rw.finish(n);
-                }
-                case PLACEHOLDER -> rw.copy(n);
-                case CALL -> {
-                    Node to = replacements.get(n);
-                    if (to == null) {
-                        rw.copy(n);
-                    } else {
-                        rw.replace(n, rw.mapped(to));
-                    }
-                }
+        return transform(g, (rw, n) -> {
+            Node to = replacements.get(n);
+            if (to == null) {
+                rw.copy(n);
+            } else {
+                rw.replace(n, rw.mapped(to));
             }
-        }
-        throw new IllegalStateException("graph " + g.name() + " has no output node");
+        });
     }
 
     /** {@code g} with only the placeholders, the output and the call nodes {@code keep} accepts. */
     static Graph retainCalls(Graph g, Predicate<Node> keep) {
-        GraphRewrite rw = new GraphRewrite(g);
-        for (Node n : g.nodes()) {
-            switch (n.kind()) {
-                case OUTPUT -> {
-                    return rw.finish(n);
-                }
-                case PLACEHOLDER -> rw.copy(n);
-                case CALL -> {
-                    if (keep.test(n)) {
-                        rw.copy(n);
-                    }
-                }
+        return transform(g, (rw, n) -> {
+            if (keep.test(n)) {
+                rw.copy(n);
             }
-        }
-        throw new IllegalStateException("graph " + g.name() + " has no output node");
+        });
     }
 }

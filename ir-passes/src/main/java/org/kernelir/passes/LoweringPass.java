@@ -15,6 +15,8 @@ import org.kernelir.core.dispatch.ImplementationTracer;
 import org.kernelir.core.dispatch.OpHandle;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.meta.TupleMeta;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.provider.Implementation;
@@ -22,8 +24,6 @@ import org.kernelir.core.provider.ProviderIdentity;
 import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.provider.RegisteredProvider;
 import org.kernelir.core.tensor.Prims;
-import org.kernelir.core.tensor.TensorMeta;
-import org.kernelir.core.tensor.TupleMeta;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

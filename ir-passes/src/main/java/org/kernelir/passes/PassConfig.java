@@ -8,7 +8,7 @@ import java.util.TreeSet;
 import org.kernelir.cache.ReplacementCache;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dispatch.IrOpCatalog;
-import org.kernelir.core.kernel.KernelCatalog;
+import org.kernelir.core.tensor.KernelCatalog;
 import org.kernelir.core.tensor.Prims;
 
 /**
@@ -61,7 +61,7 @@ public final class PassConfig {
     /**
      * What every target means: the primitives, the IR ops of the dispatcher's registry, the kernel ops of its
      * providers, then any extra catalogs given to the builder, searched in that order. Passes read from it which
-     * calls write into their arguments ({@link org.kernelir.core.kernel.KernelDef#mutates()}).
+     * calls write into their arguments ({@link org.kernelir.core.tensor.KernelDef#mutates()}).
      */
     public KernelCatalog catalog() {
         // Built on first use: a run answered from the cache never needs it, and the primitives' table is a

@@ -10,7 +10,7 @@ import java.util.Set;
 import org.kernelir.cache.CacheStats;
 import org.kernelir.cache.ReplacementCache;
 import org.kernelir.core.dispatch.Dispatcher;
-import org.kernelir.core.kernel.KernelCatalog;
+import org.kernelir.core.tensor.KernelCatalog;
 
 /**
  * One run of a pipeline: its {@link PassConfig}, and the record of what the passes did, from which

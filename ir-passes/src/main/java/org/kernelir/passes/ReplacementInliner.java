@@ -8,10 +8,10 @@ import java.util.Map;
 import java.util.Objects;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
+import org.kernelir.core.meta.NodeMeta;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.meta.TupleMeta;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.NodeMeta;
-import org.kernelir.core.tensor.TensorMeta;
-import org.kernelir.core.tensor.TupleMeta;
 
 /**
  * Checks a traced replacement graph against the node it replaces, and copies it into the graph being built.

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
 import org.kernelir.core.interp.Interpreter;
 import org.kernelir.core.op.Samples;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.core.tensor.Prims;
 
 /** Dead code elimination and no-op elimination. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
@@ -13,7 +14,6 @@ import org.kernelir.core.graph.Node;
 import org.kernelir.core.interp.Interpreter;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.op.Samples;
-import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.core.tensor.Prims;
 
 /** Each rule of clone elimination on a small graph; every rewrite must keep the graph's results. */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dispatch.IrOpCatalog;
 import org.kernelir.core.dispatch.Priority;
@@ -11,13 +12,12 @@ import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
 import org.kernelir.core.interp.Interpreter;
-import org.kernelir.core.kernel.KernelCatalog;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.OpRegistry;
 import org.kernelir.core.op.Samples;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderRegistry;
-import org.kernelir.core.tensor.CpuTensor;
-import org.kernelir.core.tensor.TensorMeta;
+import org.kernelir.core.tensor.KernelCatalog;
 import org.kernelir.passes.examples.Attention;
 
 /** Shared set-up of the pass tests: fresh registries, model inputs, running graphs, comparing results. */

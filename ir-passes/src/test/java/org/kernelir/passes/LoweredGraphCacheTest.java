@@ -21,11 +21,11 @@ import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dispatch.Priority;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.graph.GraphJson;
 import org.kernelir.core.graph.Node;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.TensorMeta;
+import org.kernelir.format.GraphJson;
 import org.kernelir.passes.examples.Attention;
 import org.kernelir.passes.examples.LlamaBuilder;
 
@@ -170,7 +170,7 @@ class LoweredGraphCacheTest {
         Graph.Builder b = Graph.builder("g");
         TensorMeta m = TensorMeta.of(DType.F32, List.of(Dim.sym("s0"), Dim.of(64)));
         Node norm = b.call("norm", IrOps.RMS_NORM.target(), java.util.Arrays.asList(b.placeholder("x", m), null, 1e-6), m);
-        Graph g = b.output(List.of(b.call("mystery", org.kernelir.core.graph.Target.parse("ir::nope"), List.of(norm), m)));
+        Graph g = b.output(List.of(b.call("mystery", org.kernelir.core.tensor.Target.parse("ir::nope"), List.of(norm), m)));
         PassManager lenient = PassManager.standard(PassConfig.builder(none).cache(cache).build());
         lenient.run(g);
 

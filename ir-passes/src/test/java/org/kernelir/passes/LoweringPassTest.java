@@ -15,14 +15,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.graph.GraphFormatException;
-import org.kernelir.core.graph.GraphJson;
 import org.kernelir.core.graph.GraphVerifier;
 import org.kernelir.core.graph.Node;
-import org.kernelir.core.graph.Target;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.op.OpDef;
@@ -30,8 +29,9 @@ import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderContext;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.CpuTensor;
-import org.kernelir.core.tensor.TensorMeta;
+import org.kernelir.core.tensor.Target;
+import org.kernelir.format.GraphFormatException;
+import org.kernelir.format.GraphJson;
 import org.kernelir.passes.examples.LlamaBuilder;
 
 class LoweringPassTest {

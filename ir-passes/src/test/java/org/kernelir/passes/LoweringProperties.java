@@ -4,6 +4,7 @@ import java.util.List;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
@@ -11,7 +12,6 @@ import org.kernelir.core.graph.Node;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.op.Samples;
-import org.kernelir.core.tensor.CpuTensor;
 
 /** Rules of lowering that hold for every shape: dispatch's choice, and native's values. */
 class LoweringProperties {

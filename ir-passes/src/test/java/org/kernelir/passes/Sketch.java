@@ -6,14 +6,14 @@ import java.util.List;
 import org.kernelir.core.dispatch.ImplementationTracer;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.graph.Literals;
 import org.kernelir.core.graph.Node;
-import org.kernelir.core.kernel.KernelDef;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.meta.TupleMeta;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.shape.Dim;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.Literals;
 import org.kernelir.core.tensor.Prims;
-import org.kernelir.core.tensor.TensorMeta;
-import org.kernelir.core.tensor.TupleMeta;
 
 /**
  * Writes small graphs node by node for pass tests, computing each node's metadata the way tracing would. Unlike

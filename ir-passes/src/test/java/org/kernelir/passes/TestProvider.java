@@ -1,21 +1,21 @@
 package org.kernelir.passes;
 
 import java.util.List;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.kernel.KernelDef;
-import org.kernelir.core.kernel.Param;
-import org.kernelir.core.kernel.ParamType;
-import org.kernelir.core.kernel.Schema;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.op.TensorPair;
 import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderContext;
-import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.Param;
+import org.kernelir.core.tensor.ParamType;
+import org.kernelir.core.tensor.Schema;
+import org.kernelir.core.tensor.Target;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
 
 /**
  * A provider for tests, named {@code test}: correct implementations of rms_norm (through its own fused kernel op

@@ -16,21 +16,24 @@ import org.kernelir.cache.RemoteCacheConfig;
 import org.kernelir.cache.ReplacementCache;
 import org.kernelir.cache.ReplacementCaches;
 import org.kernelir.cache.TieredReplacementCache;
+import org.kernelir.core.cpu.CpuTensor;
+import org.kernelir.core.device.DeviceRuntimes;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dispatch.IrOpCatalog;
 import org.kernelir.core.dispatch.Priority;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.interp.Interpreter;
-import org.kernelir.core.kernel.KernelCatalog;
+import org.kernelir.core.meta.Device;
 import org.kernelir.core.op.OpRegistry;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.provider.RegisteredProvider;
-import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.core.tensor.KernelCatalog;
 import org.kernelir.passes.LoweringResult;
 import org.kernelir.passes.NativeFallbackException;
 import org.kernelir.passes.PassConfig;
 import org.kernelir.passes.PassManager;
+import org.kernelir.passes.PlacementPass;
 import org.kernelir.runtime.plugins.ClasspathProviders;
 import org.kernelir.runtime.plugins.LoadState;
 import org.kernelir.runtime.plugins.PluginHost;
@@ -219,6 +222,32 @@ public final class KernelIr implements AutoCloseable {
      */
     public List<CpuTensor> run(Graph graph, List<CpuTensor> inputs) {
         return new Interpreter(passes.config().catalog()).run(graph, inputs);
+    }
+
+    /**
+     * Runs {@code graph} on {@code device}: places every node on a device ({@link PlacementPass}: the primitives on
+     * {@code device} where its runtime has them, each provider kernel op on the device type it declares, copies at
+     * device boundaries only: the inputs go to the device, the outputs come back), then runs it through each
+     * device's runtime. Device memory goes back to its runtime's pool as soon as no node needs it. On
+     * {@link Device#CPU} this is {@link #run(Graph, List)}.
+     *
+     * @param inputs one CPU tensor per placeholder, in order
+     * @return the graph's outputs, on the CPU, in order
+     * @throws IllegalArgumentException when no loaded device runtime provides {@code device} (the message lists the
+     *                                  devices there are), or for inputs that do not fit the placeholders
+     * @throws org.kernelir.core.interp.InterpreterException when a node fails, naming it; a kernel whose output
+     *                                  contradicts its declared metadata fails so, naming its provider
+     */
+    public List<CpuTensor> run(Graph graph, List<CpuTensor> inputs, Device device) {
+        KernelCatalog catalog = passes.config().catalog();
+        DeviceRuntimes runtimes = registry.devices();
+        Graph placed = PlacementPass.place(graph, device, runtimes, catalog);
+        return new Interpreter(catalog, runtimes).run(placed, inputs);
+    }
+
+    /** The devices of this instance: the CPU's runtime and those of the loaded, available providers. */
+    public DeviceRuntimes devices() {
+        return registry.devices();
     }
 
     /**

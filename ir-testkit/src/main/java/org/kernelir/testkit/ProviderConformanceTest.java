@@ -20,9 +20,6 @@ import org.kernelir.core.conformance.SampleResult;
 import org.kernelir.core.dispatch.ImplementationTracer;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.GraphVerifier;
-import org.kernelir.core.graph.Literals;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.kernel.KernelCatalog;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.op.OpRegistry;
@@ -32,7 +29,10 @@ import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.provider.RegisteredProvider;
+import org.kernelir.core.tensor.KernelCatalog;
+import org.kernelir.core.tensor.Literals;
 import org.kernelir.core.tensor.Prims;
+import org.kernelir.core.tensor.Target;
 import org.kernelir.core.tensor.Tensor;
 
 /**

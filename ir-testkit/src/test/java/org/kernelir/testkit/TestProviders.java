@@ -1,13 +1,13 @@
 package org.kernelir.testkit;
 
 import java.util.function.Consumer;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.provider.Availability;
 import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderContext;
-import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.core.tensor.Tensor;
 
 /** Small providers, good and broken, that the kit is tried on. */

@@ -3,14 +3,14 @@ package com.example.acme;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.kernel.KernelDef;
-import org.kernelir.core.kernel.Param;
-import org.kernelir.core.kernel.ParamType;
-import org.kernelir.core.kernel.Schema;
-import org.kernelir.core.tensor.CpuTensor;
-import org.kernelir.core.tensor.TensorMeta;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.Param;
+import org.kernelir.core.tensor.ParamType;
+import org.kernelir.core.tensor.Schema;
+import org.kernelir.core.tensor.Target;
 
 /**
  * Acme's kernel ops. A kernel op is what a lowered graph calls: a target in the provider's namespace, a schema, a

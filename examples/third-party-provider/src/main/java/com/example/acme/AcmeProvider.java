@@ -1,6 +1,7 @@
 package com.example.acme;
 
 import org.kernelir.core.dtype.DType;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.provider.Implementation;
@@ -8,7 +9,6 @@ import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderContext;
 import org.kernelir.core.provider.Supports;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
 
 /**
  * Acme's kernels for kernel-ir: {@code rms_norm} of contiguous f32 activations with an f32 weight.

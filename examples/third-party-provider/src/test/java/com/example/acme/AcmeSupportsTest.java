@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.kernelir.core.dtype.DType;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.TensorMeta;
 
 /** The supports rule: what Acme takes, and what it leaves to the next provider. */
 class AcmeSupportsTest {

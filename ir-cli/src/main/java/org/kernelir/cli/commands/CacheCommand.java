@@ -16,9 +16,9 @@ import org.kernelir.cli.Output;
 import org.kernelir.cli.options.CacheOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Option;
 
 /** {@code kir cache stats|clear}: the disk tier of the replacement cache. */
 @Command(name = "cache", description = "Show or clear the replacement cache on disk.",

@@ -25,10 +25,11 @@ import org.kernelir.cli.options.ModelOptions;
 import org.kernelir.cli.options.PluginOptions;
 import org.kernelir.cli.options.PriorityOptions;
 import org.kernelir.cli.options.Providers;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dispatch.Priority;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
-import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.core.meta.Device;
 import org.kernelir.runtime.KernelIr;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -89,6 +90,11 @@ public final class RunCommand extends KirCommand {
             + "its priority lists another provider (kir explain says why).")
     boolean noNativeFallback;
 
+    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Run on device NAME: cpu, "
+            + "cuda:N, or a device a loaded provider brings (default: ${DEFAULT-VALUE}). Inputs and outputs stay on "
+            + "the CPU; copies happen only at device boundaries.")
+    String device;
+
     @Override
     protected int execute() throws IOException {
         Model m = model.load();
@@ -99,14 +105,26 @@ public final class RunCommand extends KirCommand {
         }
         Graph graph = m.pieces().getFirst();
         Output out = output();
+        Device on;
+        try {
+            on = Device.parse(device);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--device " + device + ": " + e.getMessage());
+        }
         try (KernelIr ir = Providers.builder(plugins, cache.build()).failOnNativeFallback(noNativeFallback).build()) {
+            try {
+                ir.devices().require(on);
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--device " + device + ": " + e.getMessage());
+            }
             Priority p = priority.apply(ir);
             LoweredModel lowered = LoweredModel.lower(m, ir, Progress.none());
             Map<String, Long> syms = inputs == null ? Inputs.symbols(graph, symbols, DEFAULT_SYMBOL_SIZE) : Map.of();
             List<CpuTensor> in = inputs == null ? RandomInputs.of(graph, syms, seed) : Inputs.read(graph, inputs, out);
 
             long t0 = System.nanoTime();
-            List<CpuTensor> results = ir.run(lowered.graphs().getFirst(), copies(in));
+            List<CpuTensor> results = on.isCpu() ? ir.run(lowered.graphs().getFirst(), copies(in))
+                    : ir.run(lowered.graphs().getFirst(), copies(in), on);
             double runMs = (System.nanoTime() - t0) / 1e6;
             List<String> names = outputNames(graph);
 
@@ -126,7 +144,7 @@ public final class RunCommand extends KirCommand {
                 }
             }
             List<String> written = outputs == null ? List.of() : write(results, names, outputs, out);
-            RunReport doc = document(m, lowered, p, ir, syms, results, names, comparisons, runMs, nativeMs);
+            RunReport doc = document(m, on, lowered, p, ir, syms, results, names, comparisons, runMs, nativeMs);
             if (json) {
                 out.json(doc);
             } else {
@@ -144,8 +162,9 @@ public final class RunCommand extends KirCommand {
         }
     }
 
-    private RunReport document(Model m, LoweredModel lowered, Priority p, KernelIr ir, Map<String, Long> syms,
-            List<CpuTensor> results, List<String> names, List<Comparison> comparisons, double runMs, double nativeMs) {
+    private RunReport document(Model m, Device on, LoweredModel lowered, Priority p, KernelIr ir,
+            Map<String, Long> syms, List<CpuTensor> results, List<String> names, List<Comparison> comparisons,
+            double runMs, double nativeMs) {
         RunReport.InputsFrom in = inputs == null ? new RunReport.InputsFrom("random", seed, syms)
                 : new RunReport.InputsFrom(inputs.toString(), null, null);
         List<RunReport.Output> outs = new ArrayList<>();
@@ -161,7 +180,8 @@ public final class RunCommand extends KirCommand {
                             : Arrays.stream(c.firstNanMismatch()).boxed().toList(),
                     outputs != null && t != null ? outputs.resolve(name + ".npy").toString() : null));
         }
-        return new RunReport(m.name(), m.source(), p.toString(), lowered.report().opCounts(), lowered.report().summary(),
+        return new RunReport(m.name(), m.source(), on.toString(), p.toString(), lowered.report().opCounts(),
+                lowered.report().summary(),
                 lowered.report().nativeFallbacks(ir.dispatcher().priority()), in, outs,
                 LowerCommand.round(lowered.report().totalMillis()), LowerCommand.round(runMs),
                 compare != null ? LowerCommand.round(nativeMs) : null);
@@ -171,7 +191,8 @@ public final class RunCommand extends KirCommand {
             List<String> names, List<String> written) {
         var w = out.out();
         RunReport.InputsFrom in = doc.inputs();
-        w.printf(Locale.ROOT, "ran %s (%s) on the CPU in %.1f ms%n", doc.model(), doc.source(), doc.runMs());
+        w.printf(Locale.ROOT, "ran %s (%s) on %s in %.1f ms%n", doc.model(), doc.source(),
+                "cpu".equals(doc.device()) ? "the CPU" : doc.device(), doc.runMs());
         w.printf("lowered: %s (priority %s)%n", doc.summary(), doc.priority());
         if (!doc.nativeFallbacks().isEmpty()) {
             w.printf("fell back to native: %s (kir explain says why)%n", doc.nativeFallbacks());

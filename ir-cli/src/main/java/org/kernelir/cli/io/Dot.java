@@ -2,9 +2,9 @@ package org.kernelir.cli.io;
 
 import java.util.List;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.graph.Literals;
 import org.kernelir.core.graph.Node;
 import org.kernelir.core.op.OpDef;
+import org.kernelir.core.tensor.Literals;
 import org.kernelir.core.tensor.Prims;
 
 /**

@@ -1,13 +1,13 @@
 package org.kernelir.cli.model;
 
 import java.util.Arrays;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.op.OpRegistry;
 import org.kernelir.core.op.Tolerance;
-import org.kernelir.core.tensor.CpuTensor;
 
 /**
  * Compares one output of a lowered run with the same output of native eager execution.

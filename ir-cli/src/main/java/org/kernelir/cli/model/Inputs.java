@@ -10,12 +10,12 @@ import java.util.TreeMap;
 import org.kernelir.cli.CliException;
 import org.kernelir.cli.Output;
 import org.kernelir.cli.io.Npy;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.CpuTensor;
-import org.kernelir.core.tensor.TensorMeta;
 
 /** The inputs of {@code kir run}: {@code .npy} files named after the graph's inputs, or random ones. */
 public final class Inputs {

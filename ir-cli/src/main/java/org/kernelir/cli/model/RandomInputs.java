@@ -5,14 +5,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.core.tensor.Prims;
-import org.kernelir.core.tensor.TensorMeta;
 
 /**
  * Random inputs for a graph, reproducible from a seed. Float inputs whose shape depends on the token count

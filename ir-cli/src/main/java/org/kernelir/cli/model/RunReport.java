@@ -10,6 +10,7 @@ import java.util.Map;
  *
  * @param model     the model's name
  * @param source    where it came from
+ * @param device    the device it ran on ({@code cpu}, {@code cuda:0}, ...)
  * @param priority  the priority lowered with
  * @param selected  per op, how often each provider was chosen
  * @param summary   the same on one line
@@ -21,7 +22,7 @@ import java.util.Map;
  * @param nativeMs  the native reference's running time ({@code null} without {@code --compare})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record RunReport(String model, String source, String priority, Map<String, Map<String, Integer>> selected,
+public record RunReport(String model, String source, String device, String priority, Map<String, Map<String, Integer>> selected,
         String summary, @JsonProperty("native_fallbacks") Map<String, Integer> nativeFallbacks, InputsFrom inputs,
         List<Output> outputs, @JsonProperty("lower_ms") double lowerMs, @JsonProperty("run_ms") double runMs,
         @JsonProperty("native_ms") Double nativeMs) {

@@ -12,8 +12,8 @@ import java.util.stream.Stream;
 import org.kernelir.cli.CliException;
 import org.kernelir.cli.model.Model;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.graph.GraphJson;
-import org.kernelir.passes.examples.ModelFile;
+import org.kernelir.format.GraphJson;
+import org.kernelir.format.ModelFile;
 import org.kernelir.runtime.KernelIr;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
@@ -52,7 +52,7 @@ public final class ModelOptions {
     /**
      * Reads the model.
      *
-     * @throws org.kernelir.core.graph.GraphFormatException for a malformed document, naming the file, line and column
+     * @throws org.kernelir.format.GraphFormatException for a malformed document, naming the file, line and column
      * @throws CliException                                 for a missing file or an unknown example
      */
     public Model load() {

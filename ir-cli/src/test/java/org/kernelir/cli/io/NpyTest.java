@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.op.Samples;
-import org.kernelir.core.tensor.CpuTensor;
 
 /** NumPy .npy files: round trips of every supported dtype, NumPy's own bytes, and clear errors. */
 class NpyTest {

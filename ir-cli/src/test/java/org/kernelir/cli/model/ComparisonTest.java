@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.op.Tolerance;
-import org.kernelir.core.tensor.CpuTensor;
 
 /** {@code kir run --compare}'s element comparison, NaN in particular. */
 class ComparisonTest {

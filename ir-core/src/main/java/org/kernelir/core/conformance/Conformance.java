@@ -3,15 +3,15 @@ package org.kernelir.core.conformance;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
-import org.kernelir.core.graph.Literals;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.op.SampleInput;
 import org.kernelir.core.op.TensorPair;
 import org.kernelir.core.op.Tolerance;
 import org.kernelir.core.provider.Implementation;
-import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.core.tensor.Literals;
 import org.kernelir.core.tensor.Tensor;
 
 /**

@@ -3,15 +3,15 @@ package org.kernelir.core.dispatch;
 import java.util.ArrayList;
 import java.util.List;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.kernel.Param;
+import org.kernelir.core.meta.NodeMeta;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.meta.TupleMeta;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.op.TensorPair;
 import org.kernelir.core.provider.Implementation;
-import org.kernelir.core.tensor.NodeMeta;
+import org.kernelir.core.tensor.Param;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
-import org.kernelir.core.tensor.TupleMeta;
 import org.kernelir.core.trace.Tracer;
 
 /**

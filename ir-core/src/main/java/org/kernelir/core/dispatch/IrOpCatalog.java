@@ -5,11 +5,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.kernel.KernelCatalog;
-import org.kernelir.core.kernel.KernelDef;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.op.OpRegistry;
+import org.kernelir.core.tensor.KernelCatalog;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.Target;
 import org.kernelir.core.tensor.Tensor;
 
 /**
@@ -39,13 +39,13 @@ public final class IrOpCatalog implements KernelCatalog {
         }
         OpDef<?> o = op.get();
         if (target.overload() == null) {
-            return Optional.of(KernelDef.pure(target, o.schema(), a -> ImplementationTracer.deriveMeta(o, a),
-                    a -> asKernelResult(o, dispatcher.handle(o).call(a.toArray()))));
+            return Optional.of(new KernelDef(target, o.schema(), a -> ImplementationTracer.deriveMeta(o, a), Set.of(),
+                    null, a -> asKernelResult(o, dispatcher.handle(o).call(a.toArray()))));
         }
         if (target.overload().equals(OpDef.MAYBE_INPLACE) && o.allowInplace()) {
             Set<Integer> mutated = new HashSet<>(o.activations());
-            return Optional.of(new KernelDef(target, o.schema(), a -> ImplementationTracer.deriveMeta(o, a),
-                    a -> asKernelResult(o, dispatcher.handle(o).callMaybeInplace(a.toArray())), mutated));
+            return Optional.of(new KernelDef(target, o.schema(), a -> ImplementationTracer.deriveMeta(o, a), mutated,
+                    null, a -> asKernelResult(o, dispatcher.handle(o).callMaybeInplace(a.toArray()))));
         }
         return Optional.empty();
     }

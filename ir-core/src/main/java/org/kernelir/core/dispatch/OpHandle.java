@@ -2,12 +2,12 @@ package org.kernelir.core.dispatch;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.kernelir.core.graph.Literals;
-import org.kernelir.core.kernel.Param;
-import org.kernelir.core.kernel.ParamType;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.provider.Implementation;
+import org.kernelir.core.tensor.Literals;
+import org.kernelir.core.tensor.Param;
+import org.kernelir.core.tensor.ParamType;
 import org.kernelir.core.tensor.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

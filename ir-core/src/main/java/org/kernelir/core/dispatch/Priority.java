@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.kernelir.core.graph.Target;
+import org.kernelir.core.tensor.Target;
 
 /**
  * Which providers to try for each op, in order: a list per op, and a default list for ops without one.

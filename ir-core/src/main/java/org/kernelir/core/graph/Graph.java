@@ -1,6 +1,5 @@
 package org.kernelir.core.graph;
 
-import org.kernelir.core.tensor.NodeMeta;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -8,7 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.kernelir.core.tensor.TensorMeta;
+import org.kernelir.core.meta.NodeMeta;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.tensor.Literals;
+import org.kernelir.core.tensor.Target;
 
 /**
  * A straight-line program over tensors: placeholders (the inputs), call nodes, and one output node, in

@@ -1,6 +1,7 @@
 package org.kernelir.core.graph;
 
 import java.util.stream.Collectors;
+import org.kernelir.core.tensor.Literals;
 
 /**
  * Prints a graph as code that a person can read:

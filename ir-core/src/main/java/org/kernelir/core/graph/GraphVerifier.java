@@ -3,12 +3,13 @@ package org.kernelir.core.graph;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.kernelir.core.kernel.KernelCatalog;
-import org.kernelir.core.kernel.KernelDef;
-import org.kernelir.core.tensor.NodeMeta;
+import org.kernelir.core.meta.NodeMeta;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.meta.TupleMeta;
+import org.kernelir.core.tensor.KernelCatalog;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.Literals;
 import org.kernelir.core.tensor.Prims;
-import org.kernelir.core.tensor.TensorMeta;
-import org.kernelir.core.tensor.TupleMeta;
 
 /**
  * Checks a graph against the definitions of what it calls. {@link Graph.Builder} already guarantees the graph's

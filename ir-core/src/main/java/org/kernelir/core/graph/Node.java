@@ -1,8 +1,11 @@
 package org.kernelir.core.graph;
 
-import org.kernelir.core.tensor.NodeMeta;
 import java.util.List;
 import java.util.Objects;
+import org.kernelir.core.meta.NodeMeta;
+import org.kernelir.core.tensor.Literals;
+import org.kernelir.core.tensor.Target;
+import org.kernelir.core.tensor.TensorRef;
 
 /**
  * One step of a {@link Graph}: a graph input ({@link Kind#PLACEHOLDER}), a call of a {@link Target}
@@ -12,7 +15,7 @@ import java.util.Objects;
  * identity is its place in its graph. Nodes are created only by a {@link Graph.Builder}, which guarantees
  * that every node argument was defined earlier in the same graph.
  */
-public final class Node {
+public final class Node implements TensorRef {
 
     /** The closed set of node kinds. */
     public enum Kind { PLACEHOLDER, CALL, OUTPUT }

@@ -2,12 +2,12 @@ package org.kernelir.core.interp;
 
 import java.util.List;
 import java.util.Objects;
+import org.kernelir.core.cpu.CpuTensor;
+import org.kernelir.core.cpu.TensorPool;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.GraphPrinter;
 import org.kernelir.core.graph.GraphVerifier;
-import org.kernelir.core.kernel.KernelCatalog;
-import org.kernelir.core.tensor.CpuTensor;
-import org.kernelir.core.tensor.TensorPool;
+import org.kernelir.core.tensor.KernelCatalog;
 
 /**
  * A graph bound to the kernels that give its targets meaning: something you can verify, print and call. It is

@@ -6,19 +6,38 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.kernelir.core.cpu.AllocationScope;
+import org.kernelir.core.cpu.CpuPrims;
+import org.kernelir.core.cpu.CpuTensor;
+import org.kernelir.core.cpu.TensorPool;
+import org.kernelir.core.device.DeviceBuffer;
+import org.kernelir.core.device.DeviceCopy;
+import org.kernelir.core.device.DeviceRuntimes;
+import org.kernelir.core.device.DeviceTensor;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
-import org.kernelir.core.kernel.KernelCatalog;
-import org.kernelir.core.kernel.KernelDef;
+import org.kernelir.core.meta.Device;
+import org.kernelir.core.meta.NodeMeta;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.meta.TupleMeta;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.AllocationScope;
-import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.core.tensor.KernelBody;
+import org.kernelir.core.tensor.KernelCatalog;
+import org.kernelir.core.tensor.KernelDef;
 import org.kernelir.core.tensor.Prims;
-import org.kernelir.core.tensor.TensorMeta;
-import org.kernelir.core.tensor.TensorPool;
 
 /**
- * Runs a {@link Graph} on CPU tensors, node by node, in graph order.
+ * Runs a {@link Graph} node by node, in graph order: on CPU tensors, and on the devices its nodes' metadata name
+ * when the interpreter has their {@link DeviceRuntimes} (a graph placed by the placement pass). Inputs and outputs
+ * are CPU tensors; {@code device::copy} nodes move values between devices.
+ *
+ * <p>Every kernel's result is checked against the metadata its node declares (dtype, sizes, device): a mismatch
+ * fails at that node, naming the provider, the op and the node. A node placed on a device runs only with a body of
+ * that device's runtime: a kernel registered for one device type never runs on another.
+ *
+ * <p><b>Memory per device.</b> CPU memory is pooled in {@link #run(Graph, List, TensorPool)}; device memory comes
+ * from each device's runtime, and a device buffer goes back to its runtime's pool right after the last node that
+ * uses it (or a view of it), also when the run fails.
  *
  * <p>Symbolic dimensions are bound from the inputs: a placeholder dimension that is a plain symbol takes the
  * input's size; every other dimension (such as {@code 2*s0}) must then evaluate to the input's size, whichever
@@ -28,10 +47,23 @@ import org.kernelir.core.tensor.TensorPool;
 public final class Interpreter {
 
     private final KernelCatalog catalog;
+    private final DeviceRuntimes devices;
 
-    /** An interpreter that resolves targets through {@code catalog} (primitives are always known). */
+    /** An interpreter that resolves targets through {@code catalog} (primitives are always known), on the CPU. */
     public Interpreter(KernelCatalog catalog) {
-        this.catalog = KernelCatalog.chain(KernelCatalog.of(Prims.all()), catalog);
+        this(catalog, null);
+    }
+
+    /**
+     * An interpreter that resolves targets through {@code catalog} and runs nodes placed on other devices than the
+     * CPU through {@code devices}.
+     *
+     * @param devices the device runtimes; {@code null} runs CPU graphs only
+     */
+    public Interpreter(KernelCatalog catalog, DeviceRuntimes devices) {
+        this.catalog = KernelCatalog.chain(KernelCatalog.of(Prims.all()), KernelCatalog.of(
+                Map.of(DeviceCopy.TARGET, DeviceCopy.KERNEL)), catalog);
+        this.devices = devices;
     }
 
     /** An interpreter that knows only the primitives. */
@@ -54,6 +86,9 @@ public final class Interpreter {
                     + placeholders.stream().map(Node::name).toList() + ", got " + inputs.size());
         }
         Map<String, Long> symbols = bindSymbols(placeholders, inputs);
+        if (onDevices(graph)) {
+            return runPooled(graph, inputs, symbols, liveness(graph), null).outputs();
+        }
         Map<Node, Object> values = new IdentityHashMap<>();
         for (int i = 0; i < inputs.size(); i++) {
             values.put(placeholders.get(i), inputs.get(i));
@@ -63,7 +98,7 @@ public final class Interpreter {
                 continue;
             }
             try {
-                values.put(n, evaluate(n, values, symbols));
+                values.put(n, evaluate(graph, n, values, symbols, null));
             } catch (InterpreterException e) {
                 throw e;
             } catch (RuntimeException e) {
@@ -73,9 +108,17 @@ public final class Interpreter {
         }
         List<CpuTensor> out = new ArrayList<>();
         for (Object o : graph.outputs()) {
-            out.add(o == null ? null : (CpuTensor) values.get((Node) o));
+            out.add(o == null ? null : hostOutput(graph, (Node) o, values.get((Node) o)));
         }
         return out;
+    }
+
+    private static CpuTensor hostOutput(Graph graph, Node n, Object v) {
+        if (v instanceof CpuTensor t) {
+            return t;
+        }
+        throw new InterpreterException("output " + n.name() + " of graph " + graph.name() + " is " + v + ", not a CPU "
+                + "tensor; place the graph (PlacementPass) so that its outputs are copied back to the cpu", null);
     }
 
     /**
@@ -112,8 +155,26 @@ public final class Interpreter {
         }
     }
 
+    /**
+     * The pooled loop; with {@code scope == null} CPU memory is not pooled (device memory always is). Device
+     * buffers are counted per live value holding them and freed through their runtime when the count drops to 0;
+     * if the run fails, every device buffer it holds is freed before the exception leaves.
+     */
     private RunResult runPooled(Graph graph, List<CpuTensor> inputs, Map<String, Long> symbols, Liveness live,
             AllocationScope scope) {
+        DeviceMemory deviceMemory = live.onDevices() ? new DeviceMemory() : null;
+        try {
+            return runPooled(graph, inputs, symbols, live, scope, deviceMemory);
+        } catch (RuntimeException e) {
+            if (deviceMemory != null) {
+                deviceMemory.freeAll();
+            }
+            throw e;
+        }
+    }
+
+    private RunResult runPooled(Graph graph, List<CpuTensor> inputs, Map<String, Long> symbols, Liveness live,
+            AllocationScope scope, DeviceMemory deviceMemory) {
         List<Node> nodes = graph.nodes();
         Map<Node, Object> values = new IdentityHashMap<>();
         List<Node> placeholders = graph.placeholders();
@@ -128,10 +189,10 @@ public final class Interpreter {
             if (!n.isCall()) {
                 continue;
             }
-            int mark = scope.mark();
+            int mark = scope == null ? 0 : scope.mark();
             Object v;
             try {
-                v = evaluate(n, values, symbols);
+                v = evaluate(graph, n, values, symbols, live.deviceAt(i));
             } catch (InterpreterException e) {
                 throw e;
             } catch (RuntimeException e) {
@@ -139,19 +200,30 @@ public final class Interpreter {
                         + " failed: " + e.getMessage(), e);
             }
             values.put(n, v);
-            List<AllocationScope.Lease> leases = leasesOf(v, scope);
-            for (AllocationScope.Lease l : leases) {
-                holders.computeIfAbsent(l, k -> new int[1])[0]++;
+            if (deviceMemory != null) {
+                deviceMemory.hold(n, v);
             }
-            held.put(n, leases);
-            // Memory the node allocated but does not hold (kernel temporaries) is free again.
-            for (AllocationScope.Lease l : scope.leasesSince(mark)) {
-                if (!l.released() && !holders.containsKey(l)) {
-                    scope.release(l);
+            if (scope != null) {
+                List<AllocationScope.Lease> leases = leasesOf(v, scope);
+                for (AllocationScope.Lease l : leases) {
+                    holders.computeIfAbsent(l, k -> new int[1])[0]++;
+                }
+                held.put(n, leases);
+                // Memory the node allocated but does not hold (kernel temporaries) is free again.
+                for (AllocationScope.Lease l : scope.leasesSince(mark)) {
+                    if (!l.released() && !holders.containsKey(l)) {
+                        scope.release(l);
+                    }
                 }
             }
             for (Node dead : live.dyingAt(i)) {
                 values.remove(dead);
+                if (deviceMemory != null) {
+                    deviceMemory.drop(dead);
+                }
+                if (scope == null) {
+                    continue;
+                }
                 for (AllocationScope.Lease l : held.remove(dead)) {
                     if (--holders.get(l)[0] == 0) {
                         holders.remove(l);
@@ -163,16 +235,69 @@ public final class Interpreter {
         List<CpuTensor> out = new ArrayList<>();
         List<java.lang.foreign.MemorySegment> blocks = new ArrayList<>();
         for (Object o : graph.outputs()) {
-            CpuTensor t = o == null ? null : (CpuTensor) values.get((Node) o);
+            CpuTensor t = o == null ? null : hostOutput(graph, (Node) o, values.get((Node) o));
             out.add(t);
-            AllocationScope.Lease l = t == null ? null : scope.leaseOf(t);
+            AllocationScope.Lease l = t == null || scope == null ? null : scope.leaseOf(t);
             if (l != null) {
                 scope.detach(l); // now the result's; a second output on the same block finds it detached
                 blocks.add(l.segment());
             }
         }
+        if (scope == null) {
+            return new RunResult(graph.name(), out, blocks, null);
+        }
         scope.unreleased().forEach(scope::release);
         return new RunResult(graph.name(), out, blocks, scope.pool());
+    }
+
+    /** Device buffers held by live values, counted per value, freed through their runtime at count 0. */
+    private final class DeviceMemory {
+        private final Map<DeviceBuffer, int[]> holders = new IdentityHashMap<>();
+        private final Map<Node, List<DeviceBuffer>> held = new IdentityHashMap<>();
+
+        void hold(Node n, Object v) {
+            List<DeviceBuffer> bufs = new ArrayList<>(1);
+            buffersOf(v, bufs);
+            if (bufs.isEmpty()) {
+                return;
+            }
+            for (DeviceBuffer b : bufs) {
+                holders.computeIfAbsent(b, k -> new int[1])[0]++;
+            }
+            held.put(n, bufs);
+        }
+
+        void drop(Node n) {
+            List<DeviceBuffer> bufs = held.remove(n);
+            if (bufs == null) {
+                return;
+            }
+            for (DeviceBuffer b : bufs) {
+                int[] c = holders.get(b);
+                if (--c[0] == 0) {
+                    holders.remove(b);
+                    devices.runtime(b.device()).free(b);
+                }
+            }
+        }
+
+        void freeAll() {
+            for (DeviceBuffer b : holders.keySet()) {
+                devices.runtime(b.device()).free(b);
+            }
+            holders.clear();
+            held.clear();
+        }
+
+        private static void buffersOf(Object v, List<DeviceBuffer> out) {
+            if (v instanceof DeviceTensor t) {
+                out.add(t.buffer());
+            } else if (v instanceof List<?> l) {
+                for (Object o : l) {
+                    buffersOf(o, out);
+                }
+            }
+        }
     }
 
     /** The unreleased leases holding the tensors of a node's value. */
@@ -191,10 +316,17 @@ public final class Interpreter {
         return out;
     }
 
-    /** For each node position, the call nodes whose value is dead after it: neither used later nor an output. */
-    private record Liveness(Graph graph, List<List<Node>> dying) {
+    /**
+     * For each node position, the call nodes whose value is dead after it (neither used later nor an output), and
+     * the device each call node runs on (from its metadata).
+     */
+    private record Liveness(Graph graph, List<List<Node>> dying, Device[] placed, boolean onDevices) {
         List<Node> dyingAt(int i) {
             return dying.get(i);
+        }
+
+        Device deviceAt(int i) {
+            return placed[i];
         }
     }
 
@@ -230,25 +362,74 @@ public final class Interpreter {
                 dying.get(at).add(n);
             }
         });
-        l = new Liveness(graph, dying);
+        Device[] placed = new Device[nodes.size()];
+        boolean onDevices = false;
+        for (Node n : nodes) {
+            Device d = n.isCall() ? deviceOf(n.meta()) : Device.CPU;
+            placed[n.index()] = d;
+            onDevices |= !d.isCpu() || n.calls(DeviceCopy.TARGET);
+        }
+        l = new Liveness(graph, dying, placed, onDevices);
         lastLiveness = l;
         return l;
     }
 
-    private Object evaluate(Node n, Map<Node, Object> values, Map<String, Long> symbols) {
+    /** Whether a node of {@code graph} runs off the CPU or copies between devices (a scan, no allocation). */
+    private boolean onDevices(Graph graph) {
+        Liveness l = lastLiveness;
+        if (l != null && l.graph() == graph) {
+            return l.onDevices();
+        }
+        for (Node n : graph.nodes()) {
+            if (n.isCall() && (!deviceOf(n.meta()).isCpu() || n.calls(DeviceCopy.TARGET))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The device a node's value lives on: its metadata's (the first element's for a tuple), else the CPU. */
+    private static Device deviceOf(NodeMeta meta) {
+        return switch (meta) {
+            case TensorMeta m -> m.device();
+            case TupleMeta t when t.size() > 0 -> t.get(0).device();
+            case null, default -> Device.CPU;
+        };
+    }
+
+    /**
+     * Evaluates one call node.
+     *
+     * @param device where the node is placed; {@code null} in the unpooled CPU-only loop, which means the CPU
+     */
+    private Object evaluate(Graph graph, Node n, Map<Node, Object> values, Map<String, Long> symbols,
+            Device device) {
         if (n.calls(Prims.GETITEM.target())) {
             List<?> tuple = (List<?>) values.get((Node) n.arg(0));
             return tuple.get((int) (long) (Long) n.arg(1));
         }
-        KernelDef k = catalog.require(n.target());
-        if (k.cpu() == null) {
-            throw new UnsupportedOperationException(n.target() + " has no CPU kernel");
+        if (n.calls(DeviceCopy.TARGET)) {
+            return Transfers.copy(requireDevices(n), values.get((Node) n.arg(0)), Device.parse((String) n.arg(1)));
         }
+        Device on = device == null ? Device.CPU : device;
+        KernelDef k = catalog.require(n.target());
+        KernelBody body = on.isCpu() ? CpuPrims.require(k) : requireDevices(n).require(on).bodyOf(k);
         List<Object> args = new ArrayList<>(n.args().size());
         for (Object a : n.args()) {
             args.add(resolve(a, values, symbols));
         }
-        return k.cpu().run(k.schema().bind("node " + n.name() + " (" + n.target() + ")", args));
+        Object result = body.run(k.schema().bind("node " + n.name() + " (" + n.target() + ")", args));
+        OutputCheck.check(graph, n, result, symbols, on);
+        return result;
+    }
+
+    private DeviceRuntimes requireDevices(Node n) {
+        if (devices == null) {
+            throw new IllegalStateException("node " + n.name() + " is placed on " + deviceOf(n.meta()) + " (or copies "
+                    + "between devices), but this interpreter runs CPU graphs only; create it with the device "
+                    + "runtimes (KernelIr.run with a device does)");
+        }
+        return devices;
     }
 
     private static Object resolve(Object a, Map<Node, Object> values, Map<String, Long> symbols) {

@@ -4,8 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.kernelir.core.tensor.CpuTensor;
-import org.kernelir.core.tensor.TensorPool;
+import org.kernelir.core.cpu.CpuTensor;
+import org.kernelir.core.cpu.TensorPool;
 
 /**
  * The outputs of a pooled run ({@link Interpreter#run(org.kernelir.core.graph.Graph, List, TensorPool)}), whose

@@ -3,8 +3,8 @@ package org.kernelir.core.op;
 import java.util.List;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Node;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
 
 /**
  * The arguments of one call of an IR op, as {@code supports(args)} checks and implementations read them:
@@ -24,7 +24,7 @@ public final class CallArgs {
     private final Object v0, v1, v2, v3, v4, v5, v6, v7;
     private final Object[] rest;
 
-    /** Wraps bound argument values (see {@link org.kernelir.core.kernel.Schema#bind}). */
+    /** Wraps bound argument values (see {@link org.kernelir.core.tensor.Schema#bind}). */
     public CallArgs(List<Object> values) {
         this(values.toArray());
     }

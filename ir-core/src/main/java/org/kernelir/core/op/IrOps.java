@@ -1,21 +1,21 @@
 package org.kernelir.core.op;
 
-import static org.kernelir.core.kernel.ParamType.BOOL;
-import static org.kernelir.core.kernel.ParamType.DTYPE;
-import static org.kernelir.core.kernel.ParamType.FLOAT;
-import static org.kernelir.core.kernel.ParamType.INT;
-import static org.kernelir.core.kernel.ParamType.INT_LIST;
-import static org.kernelir.core.kernel.ParamType.OPTIONAL_FLOAT;
-import static org.kernelir.core.kernel.ParamType.OPTIONAL_INT;
-import static org.kernelir.core.kernel.ParamType.OPTIONAL_TENSOR;
-import static org.kernelir.core.kernel.ParamType.STRING;
-import static org.kernelir.core.kernel.ParamType.TENSOR;
+import static org.kernelir.core.tensor.ParamType.BOOL;
+import static org.kernelir.core.tensor.ParamType.DTYPE;
+import static org.kernelir.core.tensor.ParamType.FLOAT;
+import static org.kernelir.core.tensor.ParamType.INT;
+import static org.kernelir.core.tensor.ParamType.INT_LIST;
+import static org.kernelir.core.tensor.ParamType.OPTIONAL_FLOAT;
+import static org.kernelir.core.tensor.ParamType.OPTIONAL_INT;
+import static org.kernelir.core.tensor.ParamType.OPTIONAL_TENSOR;
+import static org.kernelir.core.tensor.ParamType.STRING;
+import static org.kernelir.core.tensor.ParamType.TENSOR;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.op.Samples.EdgeRow;
-import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.core.tensor.Tensor;
 
 /**

@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.kernelir.core.dtype.DType;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.kernel.Param;
-import org.kernelir.core.kernel.ParamType;
-import org.kernelir.core.kernel.Schema;
+import org.kernelir.core.tensor.Param;
+import org.kernelir.core.tensor.ParamType;
+import org.kernelir.core.tensor.Schema;
+import org.kernelir.core.tensor.Target;
 
 /**
  * The definition of an IR op: what it means, defined once.

@@ -3,8 +3,8 @@ package org.kernelir.core.op;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
-import org.kernelir.core.tensor.CpuTensor;
 
 /**
  * Deterministic random tensors for op input generators, including {@linkplain #edgeRows edge rows}: the values

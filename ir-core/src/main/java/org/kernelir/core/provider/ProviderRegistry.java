@@ -8,11 +8,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.kernel.KernelCatalog;
-import org.kernelir.core.kernel.KernelDef;
+import org.kernelir.core.cpu.CpuRuntime;
+import org.kernelir.core.device.DeviceRuntime;
+import org.kernelir.core.device.DeviceRuntimes;
+import org.kernelir.core.meta.Device;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.op.OpRegistry;
+import org.kernelir.core.tensor.KernelCatalog;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.Target;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,10 +137,19 @@ public final class ProviderRegistry {
         } catch (RuntimeException | LinkageError e) {
             throw new ProviderRegistrationException(who + ": register() threw " + e, e);
         }
-        RegisteredProvider rp = new RegisteredProvider(identity, availability, ctx.impls, ctx.kernels);
+        RegisteredProvider rp = new RegisteredProvider(identity, availability, ctx.impls, ctx.kernels, ctx.runtimes);
         synchronized (this) {
             if (providers.containsKey(name)) {
                 throw new ProviderRegistrationException("two providers are named " + name + "; remove one of them");
+            }
+            for (DeviceRuntime r : rp.deviceRuntimes()) {
+                for (RegisteredProvider other : providers.values()) {
+                    if (other.deviceRuntimes().stream().anyMatch(o -> o.type().equals(r.type()))) {
+                        throw new ProviderRegistrationException(who + " brings a runtime for device type " + r.type()
+                                + ", which provider " + other.identity().describe() + " already runs; remove one "
+                                + "of them");
+                    }
+                }
             }
             providers.put(name, rp);
             version++;
@@ -201,6 +214,23 @@ public final class ProviderRegistry {
         };
     }
 
+    /**
+     * The device runtimes of this process: the built-in CPU one, then those of every loaded provider that is
+     * available (an unavailable provider's device does not exist here).
+     */
+    public DeviceRuntimes devices() {
+        List<DeviceRuntime> runtimes = new ArrayList<>();
+        runtimes.add(CpuRuntime.get());
+        synchronized (this) {
+            for (RegisteredProvider rp : providers.values()) {
+                if (rp.availability().available()) {
+                    runtimes.addAll(rp.deviceRuntimes());
+                }
+            }
+        }
+        return DeviceRuntimes.of(runtimes);
+    }
+
     private static String safeName(KernelProvider p) {
         try {
             return p.name();
@@ -216,6 +246,7 @@ public final class ProviderRegistry {
         private final Availability availability;
         final Map<String, Implementation<?>> impls = new LinkedHashMap<>();
         final Map<Target, KernelDef> kernels = new HashMap<>();
+        final List<DeviceRuntime> runtimes = new ArrayList<>();
 
         Collecting(String who, String name, Availability availability) {
             this.who = who;
@@ -258,6 +289,28 @@ public final class ProviderRegistry {
             if (kernels.putIfAbsent(kernel.target(), kernel) != null) {
                 throw new ProviderRegistrationException(who + " declares kernel op " + kernel.target() + " twice");
             }
+        }
+
+        @Override
+        public void deviceRuntime(DeviceRuntime runtime) {
+            String type;
+            try {
+                type = java.util.Objects.requireNonNull(runtime, "runtime").type();
+            } catch (RuntimeException e) {
+                throw new ProviderRegistrationException(who + ": its device runtime's type() failed: " + e, e);
+            }
+            if (type == null || !Device.TYPE.matcher(type).matches()) {
+                throw new ProviderRegistrationException(who + ": device runtime type '" + type + "' must match "
+                        + Device.TYPE.pattern());
+            }
+            if (type.equals(Device.CPU_TYPE)) {
+                throw new ProviderRegistrationException(who + ": the cpu device runtime is built in; a provider "
+                        + "brings runtimes for other device types only");
+            }
+            if (runtimes.stream().anyMatch(r -> r.type().equals(type))) {
+                throw new ProviderRegistrationException(who + " brings two runtimes for device type " + type);
+            }
+            runtimes.add(runtime);
         }
     }
 

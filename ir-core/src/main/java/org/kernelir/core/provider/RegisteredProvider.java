@@ -2,8 +2,9 @@ package org.kernelir.core.provider;
 
 import java.util.List;
 import java.util.Map;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.kernel.KernelDef;
+import org.kernelir.core.device.DeviceRuntime;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.Target;
 
 /**
  * A provider as the registry holds it: its identity, availability, implementations (by op name) and kernel
@@ -13,13 +14,22 @@ import org.kernelir.core.kernel.KernelDef;
  * @param availability    whether it can run here
  * @param implementations its implementations, by op name
  * @param kernels         its kernel ops, by target
+ * @param deviceRuntimes  the device runtimes it contributes
  */
 public record RegisteredProvider(ProviderIdentity identity, Availability availability,
-        Map<String, Implementation<?>> implementations, Map<Target, KernelDef> kernels) {
+        Map<String, Implementation<?>> implementations, Map<Target, KernelDef> kernels,
+        List<DeviceRuntime> deviceRuntimes) {
 
     public RegisteredProvider {
         implementations = Map.copyOf(implementations);
         kernels = Map.copyOf(kernels);
+        deviceRuntimes = List.copyOf(deviceRuntimes);
+    }
+
+    /** A provider that contributes no device runtime. */
+    public RegisteredProvider(ProviderIdentity identity, Availability availability,
+            Map<String, Implementation<?>> implementations, Map<Target, KernelDef> kernels) {
+        this(identity, availability, implementations, kernels, List.of());
     }
 
     public String name() {

@@ -1,16 +1,16 @@
 package org.kernelir.core.tensor;
 
-import static org.kernelir.core.kernel.ParamType.BOOL;
-import static org.kernelir.core.kernel.ParamType.DTYPE;
-import static org.kernelir.core.kernel.ParamType.INT;
-import static org.kernelir.core.kernel.ParamType.INT_LIST;
-import static org.kernelir.core.kernel.ParamType.OPTIONAL_FLOAT;
-import static org.kernelir.core.kernel.ParamType.SHAPE;
-import static org.kernelir.core.kernel.ParamType.SIZE;
-import static org.kernelir.core.kernel.ParamType.STRING;
-import static org.kernelir.core.kernel.ParamType.TENSOR;
-import static org.kernelir.core.kernel.ParamType.TENSOR_LIST;
-import static org.kernelir.core.kernel.ParamType.TENSOR_OR_SCALAR;
+import static org.kernelir.core.tensor.ParamType.BOOL;
+import static org.kernelir.core.tensor.ParamType.DTYPE;
+import static org.kernelir.core.tensor.ParamType.INT;
+import static org.kernelir.core.tensor.ParamType.INT_LIST;
+import static org.kernelir.core.tensor.ParamType.OPTIONAL_FLOAT;
+import static org.kernelir.core.tensor.ParamType.SHAPE;
+import static org.kernelir.core.tensor.ParamType.SIZE;
+import static org.kernelir.core.tensor.ParamType.STRING;
+import static org.kernelir.core.tensor.ParamType.TENSOR;
+import static org.kernelir.core.tensor.ParamType.TENSOR_LIST;
+import static org.kernelir.core.tensor.ParamType.TENSOR_OR_SCALAR;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,19 +21,15 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.kernelir.core.dtype.DType;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.tensor.TupleMeta;
-import org.kernelir.core.kernel.CpuKernel;
-import org.kernelir.core.kernel.KernelDef;
-import org.kernelir.core.kernel.MetaFunction;
-import org.kernelir.core.kernel.Param;
-import org.kernelir.core.kernel.ParamType;
-import org.kernelir.core.kernel.Schema;
+import org.kernelir.core.meta.Device;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.meta.TupleMeta;
 import org.kernelir.core.shape.Dim;
 
 /**
- * The primitives of the {@link Tensor} API, namespace {@code prim}: each one's schema, meta function and CPU
- * kernel. Every {@code Tensor} method is one of these calls (or a composition of them), so a traced graph
+ * The primitives of the {@link Tensor} API, namespace {@code prim}: each one's schema and meta function. They run
+ * on any device: each device runtime brings its own body for every primitive (the CPU's are in
+ * {@code org.kernelir.core.cpu.CpuPrims}). Every {@code Tensor} method is one of these calls (or a composition of them), so a traced graph
  * contains only {@code prim::} nodes, IR op nodes and provider kernel ops.
  */
 public final class Prims {
@@ -44,83 +40,81 @@ public final class Prims {
     /** The namespace of the primitives. */
     public static final String NAMESPACE = "prim";
 
-    public static final KernelDef ADD = binary("add", CpuKernels.BinaryOp.ADD);
-    public static final KernelDef SUB = binary("sub", CpuKernels.BinaryOp.SUB);
-    public static final KernelDef MUL = binary("mul", CpuKernels.BinaryOp.MUL);
-    public static final KernelDef DIV = binary("div", CpuKernels.BinaryOp.DIV);
-    public static final KernelDef POW = binary("pow", CpuKernels.BinaryOp.POW);
-    public static final KernelDef MAXIMUM = binary("maximum", CpuKernels.BinaryOp.MAX);
-    public static final KernelDef MINIMUM = binary("minimum", CpuKernels.BinaryOp.MIN);
-    public static final KernelDef EQ = binary("eq", CpuKernels.BinaryOp.EQ);
-    public static final KernelDef NE = binary("ne", CpuKernels.BinaryOp.NE);
-    public static final KernelDef LT = binary("lt", CpuKernels.BinaryOp.LT);
-    public static final KernelDef LE = binary("le", CpuKernels.BinaryOp.LE);
-    public static final KernelDef GT = binary("gt", CpuKernels.BinaryOp.GT);
-    public static final KernelDef GE = binary("ge", CpuKernels.BinaryOp.GE);
+    public static final KernelDef ADD = binary("add");
+    public static final KernelDef SUB = binary("sub");
+    public static final KernelDef MUL = binary("mul");
+    public static final KernelDef DIV = binary("div");
+    public static final KernelDef POW = binary("pow");
+    public static final KernelDef MAXIMUM = binary("maximum");
+    public static final KernelDef MINIMUM = binary("minimum");
+    public static final KernelDef EQ = comparison("eq");
+    public static final KernelDef NE = comparison("ne");
+    public static final KernelDef LT = comparison("lt");
+    public static final KernelDef LE = comparison("le");
+    public static final KernelDef GT = comparison("gt");
+    public static final KernelDef GE = comparison("ge");
 
-    public static final KernelDef EXP = unary("exp", CpuKernels.UnaryOp.EXP);
-    public static final KernelDef LOG = unary("log", CpuKernels.UnaryOp.LOG);
-    public static final KernelDef LOG2 = unary("log2", CpuKernels.UnaryOp.LOG2);
-    public static final KernelDef SQRT = unary("sqrt", CpuKernels.UnaryOp.SQRT);
-    public static final KernelDef RSQRT = unary("rsqrt", CpuKernels.UnaryOp.RSQRT);
-    public static final KernelDef SIGMOID = unary("sigmoid", CpuKernels.UnaryOp.SIGMOID);
-    public static final KernelDef TANH = unary("tanh", CpuKernels.UnaryOp.TANH);
-    public static final KernelDef ERF = unary("erf", CpuKernels.UnaryOp.ERF);
+    public static final KernelDef EXP = unary("exp");
+    public static final KernelDef LOG = unary("log");
+    public static final KernelDef LOG2 = unary("log2");
+    public static final KernelDef SQRT = unary("sqrt");
+    public static final KernelDef RSQRT = unary("rsqrt");
+    public static final KernelDef SIGMOID = unary("sigmoid");
+    public static final KernelDef TANH = unary("tanh");
+    public static final KernelDef ERF = unary("erf");
     /** {@code erfc(x) = 1 - erf(x)}, accurate in its tail (where {@code 1 - erf} in f32 is 0). */
-    public static final KernelDef ERFC = unary("erfc", CpuKernels.UnaryOp.ERFC);
-    public static final KernelDef ABS = unary("abs", CpuKernels.UnaryOp.ABS);
-    public static final KernelDef NEG = unary("neg", CpuKernels.UnaryOp.NEG);
-    public static final KernelDef CEIL = unary("ceil", CpuKernels.UnaryOp.CEIL);
-    public static final KernelDef FLOOR = unary("floor", CpuKernels.UnaryOp.FLOOR);
+    public static final KernelDef ERFC = unary("erfc");
+    public static final KernelDef ABS = unaryKeepingIntegers("abs");
+    public static final KernelDef NEG = unaryKeepingIntegers("neg");
+    public static final KernelDef CEIL = unaryKeepingIntegers("ceil");
+    public static final KernelDef FLOOR = unaryKeepingIntegers("floor");
 
     /** {@code clamp(x, min?, max?)}. */
     public static final KernelDef CLAMP = def("clamp",
             schema(1, p("x", TENSOR), p("min", OPTIONAL_FLOAT), p("max", OPTIONAL_FLOAT)),
-            a -> contiguousLike(t(a, 0)), CpuKernels::clamp);
+            a -> contiguousLike(t(a, 0)));
 
     /** {@code where(cond, a, b)}: {@code cond} is bool. */
     public static final KernelDef WHERE = def("where",
             schema(1, p("cond", TENSOR), p("a", TENSOR_OR_SCALAR), p("b", TENSOR_OR_SCALAR)),
-            Prims::whereMeta, CpuKernels::where);
+            Prims::whereMeta);
 
     /** {@code cast(x, dtype)}. */
     public static final KernelDef CAST = def("cast", schema(1, p("x", TENSOR), p("dtype", DTYPE)),
-            a -> t(a, 0).withDtype((DType) a.get(1)), CpuKernels::cast);
+            a -> t(a, 0).withDtype((DType) a.get(1)));
 
-    public static final KernelDef SUM = reduction("sum", CpuKernels.Reduction.SUM);
-    public static final KernelDef MEAN = reduction("mean", CpuKernels.Reduction.MEAN);
-    public static final KernelDef AMAX = reduction("amax", CpuKernels.Reduction.AMAX);
+    public static final KernelDef SUM = reduction("sum");
+    public static final KernelDef MEAN = reduction("mean");
+    public static final KernelDef AMAX = reduction("amax");
 
     /** Batched matrix product over the last two dimensions. */
     public static final KernelDef MATMUL = def("matmul", schema(1, p("a", TENSOR), p("b", TENSOR)),
-            Prims::matmulMeta, CpuKernels::matmul);
+            Prims::matmulMeta);
 
     /** {@code reshape(x, shape)}, one size may be -1. */
     public static final KernelDef RESHAPE = def("reshape", schema(1, p("x", TENSOR), p("shape", SHAPE)),
-            a -> t(a, 0).withShape(ShapeRules.reshapeTarget(t(a, 0).shape(), (List<?>) a.get(1))),
-            CpuKernels::reshape);
+            a -> t(a, 0).withShape(ShapeRules.reshapeTarget(t(a, 0).shape(), (List<?>) a.get(1))));
 
     /** {@code permute(x, dims)}: a view. */
     public static final KernelDef PERMUTE = def("permute", schema(1, p("x", TENSOR), p("dims", INT_LIST)),
-            Prims::permuteMeta, CpuKernels::permute);
+            Prims::permuteMeta);
 
     /** {@code narrow(x, dim, start, length)}: a view. */
     public static final KernelDef NARROW = def("narrow",
             schema(1, p("x", TENSOR), p("dim", INT), p("start", SIZE), p("length", SIZE)),
-            Prims::narrowMeta, CpuKernels::narrow);
+            Prims::narrowMeta);
 
     /** {@code expand(x, shape)}: a broadcast view. */
     public static final KernelDef EXPAND = def("expand", schema(1, p("x", TENSOR), p("shape", SHAPE)),
-            Prims::expandMeta, CpuKernels::expand);
+            Prims::expandMeta);
 
     /** {@code cat(tensors, dim)}. */
     public static final KernelDef CAT = def("cat", schema(1, p("tensors", TENSOR_LIST), p("dim", INT)),
-            Prims::catMeta, CpuKernels::cat);
+            Prims::catMeta);
 
     /** {@code index_select(x, dim, index)}: index is i64 or i32, rank 1. */
     public static final KernelDef INDEX_SELECT = def("index_select",
-            schema(1, p("x", TENSOR), p("dim", INT), p("index", TENSOR)), Prims::indexSelectMeta,
-            CpuKernels::indexSelect);
+            schema(1, p("x", TENSOR), p("dim", INT), p("index", TENSOR)), Prims::indexSelectMeta);
 
     /** {@code full(shape, value, dtype, device)}. */
     public static final KernelDef FULL = def("full",
@@ -128,30 +122,26 @@ public final class Prims {
                     Param.withDefault("device", STRING, "cpu")), 1),
             a -> new TensorMeta((DType) a.get(2), ShapeRules.toDims((List<?>) a.get(0)),
                     TensorMeta.contiguousStrides(ShapeRules.toDims((List<?>) a.get(0))),
-                    Device.parse((String) a.get(3))),
-            CpuKernels::full);
+                    Device.parse((String) a.get(3))));
 
     /** {@code arange(end, dtype, device)}: {@code [0, end)}. */
     public static final KernelDef ARANGE = def("arange",
             new Schema(List.of(p("end", SIZE), p("dtype", DTYPE), Param.withDefault("device", STRING, "cpu")), 1),
             a -> new TensorMeta((DType) a.get(1), List.of(ShapeRules.toDim(a.get(0))),
-                    List.of(Dim.ONE), Device.parse((String) a.get(2))),
-            CpuKernels::arange);
+                    List.of(Dim.ONE), Device.parse((String) a.get(2))));
 
     /** {@code clone(x)}: a contiguous copy. */
     public static final KernelDef CLONE = def("clone", schema(1, p("x", TENSOR)),
-            a -> contiguousLike(t(a, 0)), CpuKernels::cloneKernel);
+            a -> contiguousLike(t(a, 0)));
 
     /** {@code copy_(dst, src)}: writes {@code src} into {@code dst} in place and returns {@code dst}. */
-    public static final KernelDef COPY_ = new KernelDef(Target.of(NAMESPACE, "copy_"),
-            schema(1, p("dst", TENSOR), p("src", TENSOR)), Prims::copyMeta, CpuKernels::copyInto, Set.of(0));
+    public static final KernelDef COPY_ = KernelDef.signature(Target.of(NAMESPACE, "copy_"),
+            schema(1, p("dst", TENSOR), p("src", TENSOR)), Prims::copyMeta, Set.of(0));
 
     /** {@code getitem(tuple, index)}: picks one result of a node that returns several. */
     public static final KernelDef GETITEM = def("getitem", schema(1, p("tuple", TENSOR), p("index", INT)),
             a -> {
                 throw new IllegalStateException("getitem metadata comes from the tuple node");
-            }, a -> {
-                throw new IllegalStateException("getitem is evaluated by the interpreter");
             });
 
     private static final Map<Target, KernelDef> ALL = Stream.of(ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE,
@@ -181,7 +171,11 @@ public final class Prims {
         return m.withShape(m.shape());
     }
 
-    static DType binaryResultType(Object x, Object y, boolean comparison) {
+    /**
+     * The dtype of an elementwise binary primitive's result: bool for comparisons; otherwise the promoted dtype of
+     * the operands, where a number never changes a floating tensor's dtype.
+     */
+    public static DType binaryResultType(Object x, Object y, boolean comparison) {
         if (comparison) {
             return DType.BOOL;
         }
@@ -209,7 +203,15 @@ public final class Prims {
         return dx != null ? dx : dy;
     }
 
-    private static KernelDef binary(String name, CpuKernels.BinaryOp op) {
+    private static KernelDef binary(String name) {
+        return elementwise(name, false);
+    }
+
+    private static KernelDef comparison(String name) {
+        return elementwise(name, true);
+    }
+
+    private static KernelDef elementwise(String name, boolean comparison) {
         MetaFunction meta = a -> {
             Object x = a.get(0);
             Object y = a.get(1);
@@ -217,37 +219,45 @@ public final class Prims {
                 throw new IllegalArgumentException(name + " needs at least one tensor operand");
             }
             List<Dim> shape = ShapeRules.broadcast(shapeOf(x), shapeOf(y));
-            return new TensorMeta(binaryResultType(x, y, op.comparison), shape, TensorMeta.contiguousStrides(shape),
+            return new TensorMeta(binaryResultType(x, y, comparison), shape, TensorMeta.contiguousStrides(shape),
                     deviceOf(x, y));
         };
-        return def(name, schema(1, p("x", TENSOR_OR_SCALAR), p("y", TENSOR_OR_SCALAR)), meta,
-                a -> CpuKernels.binary(op, a));
+        return def(name, schema(1, p("x", TENSOR_OR_SCALAR), p("y", TENSOR_OR_SCALAR)), meta);
     }
 
-    private static KernelDef unary(String name, CpuKernels.UnaryOp op) {
+    /** A unary function whose integer inputs give f32 results. */
+    private static KernelDef unary(String name) {
+        return unary(name, false);
+    }
+
+    /** A unary function whose integer inputs keep their dtype. */
+    private static KernelDef unaryKeepingIntegers(String name) {
+        return unary(name, true);
+    }
+
+    private static KernelDef unary(String name, boolean keepsIntegers) {
         MetaFunction meta = a -> {
             TensorMeta x = t(a, 0);
-            DType d = x.dtype().isFloatingPoint() || op.keepsIntegers ? x.dtype() : DType.F32;
+            DType d = x.dtype().isFloatingPoint() || keepsIntegers ? x.dtype() : DType.F32;
             return x.withDtype(d);
         };
-        return def(name, schema(1, p("x", TENSOR)), meta, a -> CpuKernels.unary(op, a));
+        return def(name, schema(1, p("x", TENSOR)), meta);
     }
 
-    private static KernelDef reduction(String name, CpuKernels.Reduction r) {
+    private static KernelDef reduction(String name) {
         MetaFunction meta = a -> {
             TensorMeta x = t(a, 0);
             int[] dims = ShapeRules.reductionDims(x.rank(), (List<?>) a.get(1));
             DType d = x.dtype();
-            if (r == CpuKernels.Reduction.SUM && !d.isFloatingPoint()) {
+            if (name.equals("sum") && !d.isFloatingPoint()) {
                 d = DType.I64;
             }
-            if (r == CpuKernels.Reduction.MEAN && !d.isFloatingPoint()) {
+            if (name.equals("mean") && !d.isFloatingPoint()) {
                 throw new IllegalArgumentException("mean of a " + d + " tensor; cast it to a floating dtype first");
             }
             return x.withShape(ShapeRules.reduced(x.shape(), dims, (Boolean) a.get(2))).withDtype(d);
         };
-        return def(name, schema(1, p("x", TENSOR), p("dims", INT_LIST), p("keepdim", BOOL)), meta,
-                a -> CpuKernels.reduce(r, a));
+        return def(name, schema(1, p("x", TENSOR), p("dims", INT_LIST), p("keepdim", BOOL)), meta);
     }
 
     private static TensorMeta whereMeta(List<Object> a) {
@@ -397,8 +407,8 @@ public final class Prims {
         return new Schema(List.of(params), returns);
     }
 
-    private static KernelDef def(String name, Schema schema, MetaFunction meta, CpuKernel cpu) {
-        return KernelDef.pure(Target.of(NAMESPACE, name), schema, meta, cpu);
+    private static KernelDef def(String name, Schema schema, MetaFunction meta) {
+        return KernelDef.signature(Target.of(NAMESPACE, name), schema, meta);
     }
 
     /** Metadata of a tuple result, for kernels that return several tensors. */

@@ -5,14 +5,14 @@ import java.util.Arrays;
 import java.util.List;
 import org.kernelir.core.shape.Dim;
 
-/** Shape arithmetic shared by the primitives' meta functions and their CPU kernels. */
-final class ShapeRules {
+/** Shape arithmetic shared by the primitives' meta functions and every device's kernels for them. */
+public final class ShapeRules {
 
     private ShapeRules() {
     }
 
     /** NumPy broadcasting of two shapes; symbolic dimensions must be equal or meet a 1. */
-    static List<Dim> broadcast(List<Dim> a, List<Dim> b) {
+    public static List<Dim> broadcast(List<Dim> a, List<Dim> b) {
         int rank = Math.max(a.size(), b.size());
         Dim[] out = new Dim[rank];
         for (int i = 0; i < rank; i++) {
@@ -34,7 +34,7 @@ final class ShapeRules {
      * Normalized, sorted, distinct reduction dimensions. A rank-0 tensor has nothing to reduce: it accepts no
      * dimension, or dimension 0 (or -1), and the result is empty (the reduction is the identity).
      */
-    static int[] reductionDims(int rank, List<?> dims) {
+    public static int[] reductionDims(int rank, List<?> dims) {
         if (dims.isEmpty()) {
             if (rank == 0) {
                 return new int[0];
@@ -59,7 +59,7 @@ final class ShapeRules {
         return rank == 0 ? new int[0] : out;
     }
 
-    static List<Dim> reduced(List<Dim> shape, int[] dims, boolean keepdim) {
+    public static List<Dim> reduced(List<Dim> shape, int[] dims, boolean keepdim) {
         List<Dim> out = new ArrayList<>();
         for (int i = 0; i < shape.size(); i++) {
             if (Arrays.binarySearch(dims, i) >= 0) {
@@ -73,7 +73,7 @@ final class ShapeRules {
         return out;
     }
 
-    static Dim toDim(Object o) {
+    public static Dim toDim(Object o) {
         return switch (o) {
             case Long l -> Dim.of(l);
             case Dim d -> d;
@@ -81,7 +81,7 @@ final class ShapeRules {
         };
     }
 
-    static List<Dim> toDims(List<?> sizes) {
+    public static List<Dim> toDims(List<?> sizes) {
         List<Dim> out = new ArrayList<>(sizes.size());
         for (Object o : sizes) {
             out.add(toDim(o));
@@ -90,7 +90,7 @@ final class ShapeRules {
     }
 
     /** Resolves a reshape target with at most one {@code -1} against the number of elements. */
-    static List<Dim> reshapeTarget(List<Dim> from, List<?> sizes) {
+    public static List<Dim> reshapeTarget(List<Dim> from, List<?> sizes) {
         List<Dim> target = toDims(sizes);
         Dim numel = Dim.ONE;
         for (Dim d : from) {
@@ -123,7 +123,7 @@ final class ShapeRules {
     }
 
     /** Resolves an expand target ({@code -1} keeps a dimension). */
-    static List<Dim> expandTarget(List<Dim> from, List<?> sizes) {
+    public static List<Dim> expandTarget(List<Dim> from, List<?> sizes) {
         List<Dim> target = toDims(sizes);
         if (target.size() < from.size()) {
             throw new IllegalArgumentException("expand of " + from + " to " + target + ": fewer dimensions");

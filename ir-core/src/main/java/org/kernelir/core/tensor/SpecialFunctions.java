@@ -2,7 +2,7 @@ package org.kernelir.core.tensor;
 
 /**
  * Special functions the JDK lacks, accurate to about 1e-13 relative over the whole double range. Public so that a
- * provider's CPU kernel computes exactly what native does (an exact GELU needs {@link #erf}).
+ * provider's kernel (an exact GELU, say) can compute the same reference values as native.
  */
 public final class SpecialFunctions {
 
@@ -12,11 +12,11 @@ public final class SpecialFunctions {
     private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
 
     /**
-     * The error function, erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t^2) dt, as native's {@code erf}
-     * computes it (odd, so {@code erf(-0.0)} is {@code -0.0}; {@code erf(NaN)} is NaN).
+     * The error function, {@code erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t*t) dt}: odd, with
+     * {@code erf(+-inf) = +-1}, {@code erf(+-0) = +-0} and {@code erf(NaN) = NaN}.
      *
      * @param x any double
-     * @return erf(x), in [-1, 1]
+     * @return erf(x), within about 1e-13 relative
      */
     public static double erf(double x) {
         if (Double.isNaN(x) || x == 0) {
@@ -46,8 +46,11 @@ public final class SpecialFunctions {
     /**
      * The complementary error function {@code 1 - erf(x)}, with its relative accuracy kept in the right tail
      * (where {@code 1 - erf} would cancel): gelu's negative side needs it.
+     *
+     * @param x any double
+     * @return erfc(x), in [0, 2]; {@code erfc(-inf) = 2}, {@code erfc(+inf) = 0}, {@code erfc(NaN) = NaN}
      */
-    static double erfc(double x) {
+    public static double erfc(double x) {
         if (Double.isNaN(x)) {
             return x;
         }
@@ -84,8 +87,13 @@ public final class SpecialFunctions {
         return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
     }
 
-    /** Base-2 logarithm, exact for powers of two (which the ue8m0 scale rounding relies on). */
-    static double log2(double x) {
+    /**
+     * Base-2 logarithm, exact for powers of two (which the ue8m0 scale rounding relies on).
+     *
+     * @param x any double
+     * @return log2(x), with {@link Math#log}'s rules for zero, negative, infinite and NaN inputs
+     */
+    public static double log2(double x) {
         if (x > 0 && !Double.isInfinite(x) && x >= Double.MIN_NORMAL
                 && (Double.doubleToRawLongBits(x) & 0x000F_FFFF_FFFF_FFFFL) == 0) {
             return Math.getExponent(x);

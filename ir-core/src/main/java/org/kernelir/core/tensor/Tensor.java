@@ -3,8 +3,9 @@ package org.kernelir.core.tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
-import org.kernelir.core.kernel.KernelDef;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.shape.Dim;
 
 /**

@@ -1,7 +1,7 @@
 package org.kernelir.core.tensor;
 
 import java.util.List;
-import org.kernelir.core.kernel.KernelDef;
+import org.kernelir.core.cpu.CpuTensor;
 
 /**
  * Where a {@link Tensor}'s calls go. The {@linkplain CpuTensor#BACKEND eager backend} computes them on CPU

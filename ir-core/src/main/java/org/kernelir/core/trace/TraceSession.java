@@ -5,15 +5,15 @@ import java.util.Collections;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.graph.Literals;
 import org.kernelir.core.graph.Node;
-import org.kernelir.core.tensor.NodeMeta;
-import org.kernelir.core.tensor.TupleMeta;
-import org.kernelir.core.kernel.KernelDef;
+import org.kernelir.core.meta.NodeMeta;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.meta.TupleMeta;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.Literals;
 import org.kernelir.core.tensor.Prims;
 import org.kernelir.core.tensor.Tensor;
 import org.kernelir.core.tensor.TensorBackend;
-import org.kernelir.core.tensor.TensorMeta;
 
 /** The tracing backend of one trace: every call appends a node to the graph being built. */
 final class TraceSession implements TensorBackend {

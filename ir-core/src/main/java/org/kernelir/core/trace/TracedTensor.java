@@ -1,9 +1,9 @@
 package org.kernelir.core.trace;
 
 import org.kernelir.core.graph.Node;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.tensor.Tensor;
 import org.kernelir.core.tensor.TensorBackend;
-import org.kernelir.core.tensor.TensorMeta;
 
 /** A tensor during tracing: it stands for a graph node and has only metadata. */
 final class TracedTensor implements Tensor {

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.function.Function;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
 
 /**
  * Turns a Java function over {@link Tensor}s into a {@link Graph}: the function runs once on traced tensors,

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.IrOps;
@@ -31,7 +32,6 @@ import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderContext;
 import org.kernelir.core.provider.ProviderIdentity;
 import org.kernelir.core.provider.ProviderRegistry;
-import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.core.tensor.Tensor;
 
 /** Priorities, their filtering, eager dispatch, scoped overrides, in-place calls and the dispatch identity. */

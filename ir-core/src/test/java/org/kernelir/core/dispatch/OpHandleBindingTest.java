@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.op.OpRegistry;
 import org.kernelir.core.op.Samples;
 import org.kernelir.core.provider.ProviderRegistry;
-import org.kernelir.core.tensor.CpuTensor;
-import org.junit.jupiter.api.Test;
 
 /** The eager fast path (argument classes remembered from the last canonical call) never skips a needed check. */
 class OpHandleBindingTest {

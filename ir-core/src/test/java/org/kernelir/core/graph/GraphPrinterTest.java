@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.kernelir.core.dtype.DType;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.shape.Dim;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
 import org.kernelir.core.trace.Tracer;
 
 class GraphPrinterTest {

@@ -5,15 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.GraphVerificationException;
-import org.kernelir.core.graph.Target;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.CpuTensor;
-import org.kernelir.core.tensor.TensorMeta;
+import org.kernelir.core.tensor.Target;
 import org.kernelir.core.trace.Tracer;
-import org.junit.jupiter.api.Test;
 
 class GraphModuleTest {
 

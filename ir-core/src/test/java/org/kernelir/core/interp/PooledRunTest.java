@@ -14,19 +14,19 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.kernelir.core.cpu.CpuTensor;
+import org.kernelir.core.cpu.TensorPool;
 import org.kernelir.core.dispatch.ImplementationTracer;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.graph.Literals;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.op.SampleInput;
 import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.core.tensor.Literals;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
-import org.kernelir.core.tensor.TensorPool;
 import org.kernelir.core.trace.Tracer;
 
 /** Pooled runs: same values as unpooled ones, memory reused, intermediates and outputs released when they may be. */

@@ -5,17 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.kernelir.core.dispatch.ImplementationTracer;
-import org.kernelir.core.graph.Literals;
-import org.kernelir.core.interp.Interpreter;
-import org.kernelir.core.provider.Implementation;
-import org.kernelir.core.tensor.CpuTensor;
-import org.kernelir.core.tensor.NodeMeta;
-import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
-import org.kernelir.core.tensor.TupleMeta;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.kernelir.core.cpu.CpuTensor;
+import org.kernelir.core.dispatch.ImplementationTracer;
+import org.kernelir.core.interp.Interpreter;
+import org.kernelir.core.meta.NodeMeta;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.meta.TupleMeta;
+import org.kernelir.core.provider.Implementation;
+import org.kernelir.core.tensor.Literals;
+import org.kernelir.core.tensor.Tensor;
 
 /** Every native op, on every sample input: the traced graph's metadata and values equal eager execution. */
 class NativeOpsTraceTest {

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.kernelir.core.kernel.ParamType.FLOAT;
-import static org.kernelir.core.kernel.ParamType.INT;
-import static org.kernelir.core.kernel.ParamType.OPTIONAL_TENSOR;
-import static org.kernelir.core.kernel.ParamType.TENSOR;
+import static org.kernelir.core.tensor.ParamType.FLOAT;
+import static org.kernelir.core.tensor.ParamType.INT;
+import static org.kernelir.core.tensor.ParamType.OPTIONAL_TENSOR;
+import static org.kernelir.core.tensor.ParamType.TENSOR;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,22 +15,22 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dispatch.ImplementationTracer;
 import org.kernelir.core.dispatch.Priority;
 import org.kernelir.core.dtype.DType;
+import org.kernelir.core.meta.Device;
+import org.kernelir.core.meta.NodeMeta;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.meta.TupleMeta;
 import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderContext;
 import org.kernelir.core.provider.ProviderRegistrationException;
 import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.CpuTensor;
-import org.kernelir.core.tensor.Device;
-import org.kernelir.core.tensor.NodeMeta;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
-import org.kernelir.core.tensor.TupleMeta;
 
 /** Op definitions: names, schemas, activations, defaults, and metadata derived by tracing native. */
 class OpRegistrationTest {

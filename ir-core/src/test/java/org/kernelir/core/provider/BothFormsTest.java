@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.kernelir.core.conformance.Conformance;
 import org.kernelir.core.conformance.ConformanceResult;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dispatch.ImplementationTracer;
 import org.kernelir.core.dispatch.Priority;
@@ -23,7 +24,6 @@ import org.kernelir.core.op.NativeOps;
 import org.kernelir.core.op.OpRegistry;
 import org.kernelir.core.op.Samples;
 import org.kernelir.core.op.TensorPair;
-import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.core.tensor.Prims;
 import org.kernelir.core.tensor.Tensor;
 

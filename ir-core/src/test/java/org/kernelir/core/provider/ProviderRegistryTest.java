@@ -12,19 +12,19 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dispatch.LogCapture;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.kernel.KernelDef;
-import org.kernelir.core.kernel.Param;
-import org.kernelir.core.kernel.ParamType;
-import org.kernelir.core.kernel.Schema;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.op.NativeOps;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.op.OpRegistry;
-import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.Param;
+import org.kernelir.core.tensor.ParamType;
+import org.kernelir.core.tensor.Schema;
+import org.kernelir.core.tensor.Target;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
 
 /** What provider registration accepts, what it rejects (and how it says so), and who hears about it. */
 class ProviderRegistryTest {

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.kernelir.core.dtype.DType;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.CallArgs;
-import org.kernelir.core.tensor.TensorMeta;
 
 /** Supports rules that say why they decline. */
 class SupportsTest {

@@ -22,14 +22,14 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
 import org.kernelir.core.interp.Interpreter;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
 
 /**
  * A Java program over the Tensor API, traced and then interpreted, computes bit for bit what it computes when

@@ -2,17 +2,17 @@ package org.kernelir.passes.examples;
 
 import java.util.List;
 import java.util.Map;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.kernel.KernelCatalog;
-import org.kernelir.core.kernel.KernelDef;
-import org.kernelir.core.kernel.Param;
-import org.kernelir.core.kernel.ParamType;
-import org.kernelir.core.kernel.Schema;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.core.tensor.KernelCatalog;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.Param;
+import org.kernelir.core.tensor.ParamType;
+import org.kernelir.core.tensor.Schema;
+import org.kernelir.core.tensor.Target;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
 
 /**
  * Causal grouped-query self-attention over one sequence, written with Tensor API primitives, and the same

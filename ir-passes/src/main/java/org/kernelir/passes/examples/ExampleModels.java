@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.kernelir.format.ModelFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

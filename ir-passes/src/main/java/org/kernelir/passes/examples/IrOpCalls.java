@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.List;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dispatch.IrOpCatalog;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.kernel.KernelDef;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.op.OpRegistry;
 import org.kernelir.core.provider.ProviderRegistry;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.Target;
 import org.kernelir.core.tensor.Tensor;
 
 /**

@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Objects;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.shape.Dim;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
 import org.kernelir.core.trace.Tracer;
 
 /**

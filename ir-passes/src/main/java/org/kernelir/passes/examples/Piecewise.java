@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.tensor.TensorMeta;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.tensor.Target;
 
 /**
  * A graph cut at every call of one target, as vLLM's piecewise compilation cuts a model at attention: the

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.kernelir.core.graph.GraphFormatException;
+import org.kernelir.format.GraphFormatException;
+import org.kernelir.format.ModelFile;
 
 class ModelFileTest {
 

@@ -8,19 +8,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.kernelir.core.cpu.CpuPrims;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dispatch.IrOpCatalog;
 import org.kernelir.core.dispatch.Priority;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.core.graph.Node;
 import org.kernelir.core.interp.Interpreter;
-import org.kernelir.core.kernel.KernelCatalog;
-import org.kernelir.core.kernel.KernelDef;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.OpRegistry;
 import org.kernelir.core.op.Samples;
 import org.kernelir.core.provider.ProviderRegistry;
-import org.kernelir.core.tensor.CpuTensor;
-import org.kernelir.core.tensor.TensorMeta;
+import org.kernelir.core.tensor.KernelCatalog;
+import org.kernelir.core.tensor.KernelDef;
 import org.kernelir.passes.PassConfig;
 import org.kernelir.passes.PassManager;
 
@@ -96,7 +97,7 @@ class PiecewiseTest {
                 for (Object a : cut.args()) {
                     args.add(a instanceof Node n ? values.get(n.name()) : a);
                 }
-                values.put(cut.name(), (CpuTensor) def.cpu().run(def.schema().bind(cut.name(), args)));
+                values.put(cut.name(), (CpuTensor) CpuPrims.require(def).run(def.schema().bind(cut.name(), args)));
             }
         }
         return whole.outputs().stream().map(o -> values.get(((Node) o).name())).toList();

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dispatch.Priority;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.op.NativeOps;
-import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.runtime.KernelIr;
 
 /** Shared pieces of the plugin tests: the good plugin, a KernelIr over a folder, an rms_norm call. */

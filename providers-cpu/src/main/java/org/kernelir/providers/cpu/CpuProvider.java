@@ -2,6 +2,8 @@ package org.kernelir.providers.cpu;
 
 import java.util.List;
 import org.kernelir.core.dtype.DType;
+import org.kernelir.core.meta.Device;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.op.TensorPair;
@@ -9,9 +11,7 @@ import org.kernelir.core.provider.Availability;
 import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderContext;
-import org.kernelir.core.tensor.Device;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
 
 /**
  * The {@code cpu} provider: fused, vectorized (Vector API), multi-threaded kernels for every IR op.

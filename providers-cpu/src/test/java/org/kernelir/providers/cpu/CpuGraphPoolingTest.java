@@ -6,19 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.kernelir.core.cpu.CpuTensor;
+import org.kernelir.core.cpu.TensorPool;
 import org.kernelir.core.dispatch.ImplementationTracer;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
-import org.kernelir.core.graph.Target;
 import org.kernelir.core.interp.Interpreter;
 import org.kernelir.core.interp.RunResult;
 import org.kernelir.core.op.OpRegistry;
 import org.kernelir.core.op.Samples;
 import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.provider.RegisteredProvider;
-import org.kernelir.core.tensor.CpuTensor;
 import org.kernelir.core.tensor.Prims;
-import org.kernelir.core.tensor.TensorPool;
+import org.kernelir.core.tensor.Target;
 
 /** The cpu provider's traced graphs: the functional fused_add_rms_norm needs no clones; pooled runs agree. */
 class CpuGraphPoolingTest {

@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 import org.kernelir.core.conformance.Conformance;
 import org.kernelir.core.conformance.ConformanceResult;
 import org.kernelir.core.conformance.SampleResult;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.dispatch.Priority;
 import org.kernelir.core.dtype.DType;
@@ -15,13 +19,8 @@ import org.kernelir.core.op.IrOps;
 import org.kernelir.core.op.OpRegistry;
 import org.kernelir.core.op.Samples;
 import org.kernelir.core.op.TensorPair;
-import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.core.provider.RegisteredProvider;
-import org.kernelir.core.tensor.CpuTensor;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
 /** Every cpu implementation matches native on every input its op's generator yields. */
 class CpuProviderConformanceTest {

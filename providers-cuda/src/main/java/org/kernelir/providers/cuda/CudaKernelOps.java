@@ -4,18 +4,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
-import org.kernelir.core.graph.Target;
-import org.kernelir.core.kernel.KernelDef;
-import org.kernelir.core.kernel.MetaFunction;
-import org.kernelir.core.kernel.Param;
-import org.kernelir.core.kernel.ParamType;
-import org.kernelir.core.kernel.Schema;
+import org.kernelir.core.meta.TensorMeta;
+import org.kernelir.core.meta.TupleMeta;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.core.tensor.KernelDef;
+import org.kernelir.core.tensor.MetaFunction;
+import org.kernelir.core.tensor.Param;
+import org.kernelir.core.tensor.ParamType;
+import org.kernelir.core.tensor.Schema;
+import org.kernelir.core.tensor.Target;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
-import org.kernelir.core.tensor.TupleMeta;
 import org.kernelir.providers.cuda.runtime.CudaDevice;
 import org.kernelir.providers.cuda.runtime.DeviceBuffer;
 
@@ -323,7 +323,7 @@ final class CudaKernelOps {
     }
 
     private static KernelDef pure(String name, int returns, List<Param> params, MetaFunction meta,
-            org.kernelir.core.kernel.CpuKernel kernel) {
+            org.kernelir.core.tensor.KernelBody kernel) {
         return KernelDef.pure(Target.of(NS, name), new Schema(params, returns), meta, kernel);
     }
 }

@@ -5,6 +5,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.kernelir.core.dtype.DType;
+import org.kernelir.core.meta.Device;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.op.TensorPair;
@@ -13,9 +15,7 @@ import org.kernelir.core.provider.Implementation;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderContext;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.Device;
 import org.kernelir.core.tensor.Tensor;
-import org.kernelir.core.tensor.TensorMeta;
 import org.kernelir.providers.cuda.runtime.CudaDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -177,7 +177,7 @@ public final class CudaProvider implements KernelProvider {
     // ---- supports rules ---------------------------------------------------------------------------------------
 
     static boolean onCuda(TensorMeta m) {
-        return m != null && m.device().kind() == Device.Kind.CUDA;
+        return m != null && m.device().type().equals(Device.CUDA_TYPE);
     }
 
     /**

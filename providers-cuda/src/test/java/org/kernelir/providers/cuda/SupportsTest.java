@@ -7,10 +7,10 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.kernelir.core.dtype.DType;
+import org.kernelir.core.meta.Device;
+import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.shape.Dim;
-import org.kernelir.core.tensor.Device;
-import org.kernelir.core.tensor.TensorMeta;
 
 /** The provider's supports rules on argument metadata: what the kernels accept, and what goes elsewhere. */
 class SupportsTest {

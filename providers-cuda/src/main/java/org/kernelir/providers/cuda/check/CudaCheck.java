@@ -4,12 +4,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
-import org.kernelir.core.kernel.KernelDef;
 import org.kernelir.core.op.NativeOps;
 import org.kernelir.core.op.TensorPair;
 import org.kernelir.core.op.Tolerance;
-import org.kernelir.core.tensor.CpuTensor;
+import org.kernelir.core.tensor.KernelDef;
 import org.kernelir.core.tensor.Tensor;
 import org.kernelir.providers.cuda.CudaAvailability;
 import org.kernelir.providers.cuda.CudaOps;
@@ -75,7 +75,7 @@ public final class CudaCheck {
         java.lang.reflect.Field f = Class.forName("org.kernelir.providers.cuda.CudaKernelOps").getDeclaredField(kernel);
         f.setAccessible(true);
         KernelDef def = (KernelDef) f.get(null);
-        return def.cpu().run(new ArrayList<>(Arrays.asList(args)));
+        return def.body().run(new ArrayList<>(Arrays.asList(args)));
     }
 
     private static void compare(String what, Tensor got, Tensor want) {
