@@ -155,9 +155,16 @@ public final class TieredReplacementCache implements ReplacementCache {
         try {
             LoweredGraph entry = loweredMemory.get(key); // finished between the first look and begin()
             if (entry == null) {
-                entry = loadLowered(key, lower);
-                if (entry != null) {
-                    loweredMemory.put(key, entry);
+                boolean[] made = new boolean[1];
+                entry = loadLowered(key, () -> {
+                    made[0] = true;
+                    return lower.get();
+                });
+                if (entry != null && !loweredMemory.put(key, entry) && made[0] && !key.current()) {
+                    // Lowered while the providers or the priority changed: the caller uses its own result, and
+                    // those waiting for this key lower anew under the set now in force.
+                    log.debug("Lowered {} while the providers changed; not kept", key.describe());
+                    entry = null;
                 }
             } else {
                 graphHits.increment();
@@ -219,7 +226,9 @@ public final class TieredReplacementCache implements ReplacementCache {
         }
         graphMisses.increment();
         LoweredGraph made = lower.get();
-        if (made != null && disk != null) {
+        // A result made while the provider set changed is not written: its key names a set it did not run under.
+        // Checked after the lowering ended, so one that passes was made wholly under the set its key names.
+        if (made != null && disk != null && key.current()) {
             disk.write(key, LoweredGraphs.encode(key, made));
         }
         return made;
