@@ -90,7 +90,21 @@ public final class Kir implements Runnable {
     private static int report(Exception ex, CommandLine line, boolean verbose) {
         PrintWriter err = line.getErr();
         String command = line.getCommandSpec().qualifiedName(" ");
-        String message = switch (ex) {
+        err.println(command + ": " + userMessage(ex));
+        if (verbose) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return FAILURE;
+    }
+
+    /**
+     * What {@code kir} says about {@code ex}, without the command prefix: the message of an error in the user's
+     * input (a {@link CliException}, an unreadable or invalid model, a pass's rejection, a bad argument), or, for
+     * anything else, a line that calls it a bug. Input errors name the file, node or input and the fix.
+     */
+    public static String userMessage(Throwable ex) {
+        return switch (ex) {
             case CliException c -> c.getMessage();
             case GraphFormatException g -> "cannot read model " + g.getMessage();
             case PassException p -> p.getMessage();
@@ -98,12 +112,6 @@ public final class Kir implements Runnable {
             default -> ex.getClass().getSimpleName() + ": " + ex.getMessage()
                     + " (this is a bug in kir or a provider; run with -v for the stack trace)";
         };
-        err.println(command + ": " + message);
-        if (verbose) {
-            ex.printStackTrace(err);
-        }
-        err.flush();
-        return FAILURE;
     }
 
     private static boolean verbose(String[] args) {

@@ -30,10 +30,12 @@ public final class Lowering {
      *
      * @throws org.kernelir.passes.PassException when a pass rejects a graph (for example a node left unlowered in
      *                                           strict mode), naming the node
+     * @throws org.kernelir.cli.CliException     when a piece does not verify, listing every problem with its node
      */
     public static Outcome lower(Model model, KernelIr ir, boolean strict, Progress progress) {
         PassManager pipeline = PassManager.standard(PassConfig.builder(ir.dispatcher()).cache(ir.cache())
                 .strict(strict).build());
+        model.verify(pipeline.config().catalog()); // before any pass: a pass must never see an invalid graph
         List<Graph> out = new ArrayList<>();
         LoweringReport report = LoweringReport.EMPTY;
         for (Graph piece : model.pieces()) {

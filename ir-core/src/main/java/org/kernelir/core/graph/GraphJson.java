@@ -221,7 +221,8 @@ public final class GraphJson {
     }
 
     /**
-     * Reads a graph from a JSON file (UTF-8, or any encoding JSON allows).
+     * Reads a graph from a JSON file in UTF-8 (another encoding is reported with where its first byte that is not
+     * UTF-8 is).
      *
      * @throws GraphFormatException naming the file when it is not a valid graph of a supported version
      * @throws UncheckedIOException naming the file when it cannot be read
@@ -234,7 +235,8 @@ public final class GraphJson {
             throw new UncheckedIOException("cannot read graph file " + file + ": " + e.getMessage(), e);
         }
         String source = file.toString();
-        return decode(source, () -> PARSERS.createParser(bytes)); // the bytes tell their encoding
+        String text = DocumentText.utf8(bytes, source);
+        return decode(source, () -> PARSERS.createParser(text));
     }
 
     /**
@@ -322,6 +324,12 @@ public final class GraphJson {
                 JsonLocation at = e.getLocation();
                 throw new GraphFormatException(source, at == null ? 0 : at.getLineNr(),
                         at == null ? 0 : at.getColumnNr(), "", "malformed JSON: " + e.getOriginalMessage(), e);
+            } catch (JsonProcessingException e) {
+                // A limit of the reader (nesting deeper than 1,000, a string longer than 20 M characters, a number of
+                // more than 1,000 digits): said as such, where the parser stood.
+                JsonLocation at = parser.currentLocation();
+                throw new GraphFormatException(source, at.getLineNr(), at.getColumnNr(), "",
+                        DocumentText.limit(e.getOriginalMessage()), e);
             }
             return graph(root);
         }
