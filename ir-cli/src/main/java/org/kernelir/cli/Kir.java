@@ -8,6 +8,7 @@ import org.kernelir.cli.commands.LowerCommand;
 import org.kernelir.cli.commands.ProvidersCommand;
 import org.kernelir.cli.commands.RunCommand;
 import org.kernelir.cli.commands.VerifyCommand;
+import org.kernelir.cli.io.NpyFormatException;
 import org.kernelir.core.graph.GraphFormatException;
 import org.kernelir.passes.PassException;
 import org.kernelir.runtime.KernelIr;
@@ -107,6 +108,7 @@ public final class Kir implements Runnable {
         return switch (ex) {
             case CliException c -> c.getMessage();
             case GraphFormatException g -> "cannot read model " + g.getMessage();
+            case NpyFormatException n -> "cannot read input " + n.getMessage();
             case PassException p -> p.getMessage();
             case IllegalArgumentException i -> i.getMessage();
             default -> ex.getClass().getSimpleName() + ": " + ex.getMessage()

@@ -78,6 +78,8 @@ public final class GraphJson {
 
     /** Reading needs only a streaming parser: a factory starts in a fraction of an ObjectMapper's time. */
     private static final JsonFactory PARSERS = JsonFactory.builder().build();
+    /** The most bytes a tensor in a document may hold by its constant dimensions: 2^62. */
+    static final long MAX_TENSOR_BYTES = 1L << 62;
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     /** The writer, made on the first write (an ObjectMapper costs some 50 ms to start, which a reader need not pay). */
@@ -582,6 +584,7 @@ public final class GraphJson {
             try {
                 DType dtype = DType.of(text(required(json, path, "dtype"), path + ".dtype", "a dtype"));
                 List<Dim> shape = dims(required(json, path, "shape"), path + ".shape");
+                checkSize(dtype, shape, path + ".shape");
                 List<Dim> strides = json.has("strides") ? dims(json.get("strides"), path + ".strides")
                         : TensorMeta.contiguousStrides(shape);
                 Device device = json.has("device")
@@ -589,6 +592,30 @@ public final class GraphJson {
                 return new TensorMeta(dtype, shape, strides, device);
             } catch (IllegalArgumentException | ArithmeticException e) {
                 throw fail(path, who + ": " + e.getMessage());
+            }
+        }
+
+        /**
+         * Rejects a negative dimension, and a shape whose constant dimensions alone make the tensor larger than
+         * {@value #MAX_TENSOR_BYTES} bytes (a number of bytes no machine has, and one whose arithmetic overflows).
+         */
+        private void checkSize(DType dtype, List<Dim> shape, String path) {
+            long bytes = dtype.byteSize();
+            for (int i = 0; i < shape.size(); i++) {
+                Dim d = shape.get(i);
+                if (!d.isConstant()) {
+                    continue;
+                }
+                long n = d.constant();
+                if (n < 0) {
+                    throw fail(path + "[" + i + "]", who + ": dimension " + i + " is " + n + "; a dimension counts "
+                            + "elements and cannot be negative");
+                }
+                if (n != 0 && bytes > MAX_TENSOR_BYTES / n) {
+                    throw fail(path + "[" + i + "]", who + ": a " + dtype.id() + " tensor of shape " + shape
+                            + " would hold more than 2^62 bytes; check the dimensions");
+                }
+                bytes *= Math.max(n, 1);
             }
         }
 
