@@ -10,6 +10,7 @@ import org.kernelir.cli.commands.RunCommand;
 import org.kernelir.cli.commands.VerifyCommand;
 import org.kernelir.cli.io.NpyFormatException;
 import org.kernelir.core.graph.GraphFormatException;
+import org.kernelir.core.interp.InterpreterException;
 import org.kernelir.passes.PassException;
 import org.kernelir.runtime.KernelIr;
 import picocli.CommandLine;
@@ -109,6 +110,11 @@ public final class Kir implements Runnable {
             case CliException c -> c.getMessage();
             case GraphFormatException g -> "cannot read model " + g.getMessage();
             case NpyFormatException n -> "cannot read input " + n.getMessage();
+            // A node that rejects its inputs' values (shapes that contradict the graph, a bad scalar) is the input's
+            // fault; the message names the node. Anything else a kernel throws is a bug, below.
+            case InterpreterException i when i.getCause() instanceof IllegalArgumentException
+                    || i.getCause() instanceof ArithmeticException -> i.getMessage() + ": " + i.getCause().getMessage()
+                    + "; check the inputs (shapes, dtypes and values) against the graph's placeholders";
             case PassException p -> p.getMessage();
             case IllegalArgumentException i -> i.getMessage();
             default -> ex.getClass().getSimpleName() + ": " + ex.getMessage()

@@ -78,8 +78,6 @@ public final class GraphJson {
 
     /** Reading needs only a streaming parser: a factory starts in a fraction of an ObjectMapper's time. */
     private static final JsonFactory PARSERS = JsonFactory.builder().build();
-    /** The most bytes a tensor in a document may hold by its constant dimensions: 2^62. */
-    static final long MAX_TENSOR_BYTES = 1L << 62;
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     /** The writer, made on the first write (an ObjectMapper costs some 50 ms to start, which a reader need not pay). */
@@ -382,7 +380,7 @@ public final class GraphJson {
             JsonNode format = root.get("format");
             if (format == null || !FORMAT.equals(format.textValue())) {
                 throw fail(format == null ? "" : "format", "not a kernel-ir graph: expected \"format\": \"" + FORMAT
-                        + "\", got " + (format == null ? "no \"format\" member" : format));
+                        + "\", got " + (format == null ? "no \"format\" member" : Literals.brief(format.toString())));
             }
             JsonNode version = root.get("version");
             if (version == null || !version.isIntegralNumber() || !version.canConvertToInt()
@@ -419,21 +417,21 @@ public final class GraphJson {
             object(json, path, "a node");
             String op = text(required(json, path, "op"), path + ".op", "op");
             if (!Set.of("placeholder", "call", "output").contains(op)) {
-                throw fail(path + ".op", "node " + json.path("name").asText(path) + " has unknown op \"" + op
+                throw fail(path + ".op", "node " + json.path("name").asText(path) + " has unknown op \"" + Literals.brief(op)
                         + "\"; expected \"placeholder\", \"call\" or \"output\"");
             }
             if (op.equals("output")) {
                 members(json, path, "the output node", Set.of("name", "op", "args"));
                 JsonNode name = json.get("name");
                 if (name != null && !"output".equals(name.textValue())) {
-                    throw fail(path + ".name", "the output node must be named \"output\", got " + name);
+                    throw fail(path + ".name", "the output node must be named \"output\", got " + Literals.brief(name.toString()));
                 }
                 who = "node output";
                 List<Object> results = args(json, path);
                 for (int i = 0; i < results.size(); i++) {
                     if (results.get(i) != null && !(results.get(i) instanceof Node)) {
                         throw fail(path + ".args[" + i + "]", who + ": a result must be a node reference "
-                                + "{\"node\": NAME} or null, got " + Literals.format(results.get(i)));
+                                + "{\"node\": NAME} or null, got " + Literals.formatShort(results.get(i)));
                     }
                 }
                 build(path, () -> builder.output(results));
@@ -584,7 +582,6 @@ public final class GraphJson {
             try {
                 DType dtype = DType.of(text(required(json, path, "dtype"), path + ".dtype", "a dtype"));
                 List<Dim> shape = dims(required(json, path, "shape"), path + ".shape");
-                checkSize(dtype, shape, path + ".shape");
                 List<Dim> strides = json.has("strides") ? dims(json.get("strides"), path + ".strides")
                         : TensorMeta.contiguousStrides(shape);
                 Device device = json.has("device")
@@ -592,30 +589,6 @@ public final class GraphJson {
                 return new TensorMeta(dtype, shape, strides, device);
             } catch (IllegalArgumentException | ArithmeticException e) {
                 throw fail(path, who + ": " + e.getMessage());
-            }
-        }
-
-        /**
-         * Rejects a negative dimension, and a shape whose constant dimensions alone make the tensor larger than
-         * {@value #MAX_TENSOR_BYTES} bytes (a number of bytes no machine has, and one whose arithmetic overflows).
-         */
-        private void checkSize(DType dtype, List<Dim> shape, String path) {
-            long bytes = dtype.byteSize();
-            for (int i = 0; i < shape.size(); i++) {
-                Dim d = shape.get(i);
-                if (!d.isConstant()) {
-                    continue;
-                }
-                long n = d.constant();
-                if (n < 0) {
-                    throw fail(path + "[" + i + "]", who + ": dimension " + i + " is " + n + "; a dimension counts "
-                            + "elements and cannot be negative");
-                }
-                if (n != 0 && bytes > MAX_TENSOR_BYTES / n) {
-                    throw fail(path + "[" + i + "]", who + ": a " + dtype.id() + " tensor of shape " + shape
-                            + " would hold more than 2^62 bytes; check the dimensions");
-                }
-                bytes *= Math.max(n, 1);
             }
         }
 
@@ -635,7 +608,7 @@ public final class GraphJson {
                     }
                 } else {
                     throw fail(at, who + ": a dimension must be an integer or an expression string such as "
-                            + "\"32*s0\", got " + d);
+                            + "\"32*s0\", got " + Literals.brief(d.toString()));
                 }
             }
             return out;
@@ -655,14 +628,14 @@ public final class GraphJson {
 
         private ArrayNode array(JsonNode json, String path, String what) {
             if (!json.isArray()) {
-                throw fail(path, who + ": " + what + " must be a JSON array, got " + json);
+                throw fail(path, who + ": " + what + " must be a JSON array, got " + Literals.brief(json.toString()));
             }
             return (ArrayNode) json;
         }
 
         private String text(JsonNode json, String path, String what) {
             if (!json.isTextual()) {
-                throw fail(path, who + ": " + what + " must be a JSON string, got " + json);
+                throw fail(path, who + ": " + what + " must be a JSON string, got " + Literals.brief(json.toString()));
             }
             return json.textValue();
         }
