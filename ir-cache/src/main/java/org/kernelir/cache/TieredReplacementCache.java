@@ -250,11 +250,19 @@ public final class TieredReplacementCache implements ReplacementCache {
     private static <T> T await(CompletableFuture<T> future) {
         try {
             return future.join();
-        } catch (TraceFailed e) {
-            if (e.getCause() instanceof RuntimeException r) {
+        } catch (java.util.concurrent.CancellationException e) {
+            // join() may throw a new CancellationException whose cause is the one the future holds.
+            Throwable t = e;
+            while (t != null && !(t instanceof TraceFailed)) {
+                t = t.getCause();
+            }
+            if (t == null) {
+                throw e;
+            }
+            if (t.getCause() instanceof RuntimeException r) {
                 throw r;
             }
-            throw (Error) e.getCause();
+            throw (Error) t.getCause();
         } catch (CompletionException e) {
             // Another caller's load failed: rethrow what it threw, as that caller did.
             if (e.getCause() instanceof RuntimeException r) {

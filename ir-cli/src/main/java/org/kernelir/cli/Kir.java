@@ -139,7 +139,13 @@ public final class Kir implements Runnable {
         if (verbose(args)) {
             System.setProperty("org.slf4j.simpleLogger.log.org.kernelir", "debug");
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+            return;
         }
+        // Without -v no library prints a stack trace: PF4J logs a failing plugin with its exception (the plugin host
+        // reports each failure itself, in one line that names the JAR), and libraries that log through the JDK's
+        // System.Logger (Caffeine) would print theirs on stderr.
+        System.setProperty("org.slf4j.simpleLogger.log.org.pf4j", "off");
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.OFF);
     }
 
     /** {@code kir --version}. */
