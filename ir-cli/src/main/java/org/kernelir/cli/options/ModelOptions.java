@@ -13,6 +13,7 @@ import org.kernelir.cli.CliException;
 import org.kernelir.cli.model.Model;
 import org.kernelir.core.graph.DocumentText;
 import org.kernelir.core.graph.Graph;
+import org.kernelir.core.graph.GraphFormatException;
 import org.kernelir.core.graph.GraphJson;
 import org.kernelir.passes.examples.ModelFile;
 import org.kernelir.runtime.KernelIr;
@@ -97,6 +98,14 @@ public final class ModelOptions {
         String text = DocumentText.utf8(bytes, source);
         if (ModelFile.FORMAT.equals(formatOf(text))) {
             ModelFile m = ModelFile.parse(text, source);
+            if (m.graphs().isEmpty()) {
+                // Valid as a document, but there is nothing to lower or run: said where "graphs" is.
+                int at = Math.max(0, text.indexOf("\"graphs\""));
+                int line = 1 + (int) text.substring(0, at).chars().filter(c -> c == '\n').count();
+                int column = at - text.lastIndexOf('\n', at - 1);
+                throw new GraphFormatException(source, line, column, "graphs", "\"graphs\" is empty; kir needs a "
+                        + "model with at least one graph", null);
+            }
             return new Model(m.name(), source, m.graphs());
         }
         Graph g = GraphJson.read(new StringReader(text), source);

@@ -241,9 +241,6 @@ public record ModelFile(String name, List<Graph> graphs) {
                 spans.add(new Span((int) s.getCharOffset(), (int) p.currentLocation().getCharOffset(), s.getLineNr(),
                         s.getColumnNr()));
             }
-            if (spans.isEmpty()) {
-                throw fail(at, "graphs", "\"graphs\" is empty; a model needs at least one graph document");
-            }
             return spans;
         }
 
