@@ -96,9 +96,20 @@ final class DiskTier {
         return folder.resolve(key.hash() + SUFFIX);
     }
 
-    /** The graph stored for {@code key}, or {@code null} when there is none or it cannot be trusted. */
+    /**
+     * The graph stored for {@code key}, or {@code null} when there is none or it cannot be trusted: besides the
+     * checksum and the stored key text, its graph must fit the key (see {@code ReplacementKey.contentProblem}), so a
+     * forged entry with a valid checksum but another key's graph is discarded like a corrupt one.
+     */
     Graph read(ReplacementKey key) {
-        return read(key, GraphBinary::read);
+        return read(key, payload -> {
+            Graph g = GraphBinary.read(payload);
+            String problem = key.contentProblem(g);
+            if (problem != null) {
+                throw new IllegalArgumentException("its graph does not fit its key (" + problem + ")");
+            }
+            return g;
+        });
     }
 
     /**

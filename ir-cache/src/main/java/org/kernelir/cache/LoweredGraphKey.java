@@ -3,6 +3,7 @@ package org.kernelir.cache;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import org.kernelir.core.graph.Graph;
 import org.kernelir.format.GraphBinary;
 
@@ -23,6 +24,9 @@ public final class LoweredGraphKey implements CacheKey {
 
     private final UUID pipeline;
     private final Graph graph;
+    /** Whether the provider set and priority that {@link #pipeline} names are still those in force; no part of
+     * equality. */
+    private final BooleanSupplier current;
     private volatile byte[] input;
     private volatile String text;
     private volatile String hash;
@@ -36,8 +40,30 @@ public final class LoweredGraphKey implements CacheKey {
      * @param graph    the graph the pipeline runs on
      */
     public LoweredGraphKey(UUID pipeline, Graph graph) {
+        this(pipeline, graph, () -> true);
+    }
+
+    /**
+     * The key of lowering {@code graph} with the pipeline whose identity is {@code pipeline}, as that identity was
+     * when {@code current} started answering {@code true}. A cache stores a result under this key only while
+     * {@code current} holds, checked at the moment of storing (in memory atomically with the purge that a plugin
+     * unload causes), so a lowering that raced a change of providers or priority is returned to its caller but never
+     * kept under a key that names the set it did not run under.
+     *
+     * @param pipeline the pipeline's identity; it must change whenever anything that changes the result changes
+     * @param graph    the graph the pipeline runs on
+     * @param current  whether what {@code pipeline} was computed from is still in force (for example: the
+     *                 dispatcher's generation is the one read before the identity); must be cheap and thread-safe
+     */
+    public LoweredGraphKey(UUID pipeline, Graph graph, BooleanSupplier current) {
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.graph = Objects.requireNonNull(graph, "graph");
+        this.current = Objects.requireNonNull(current, "current");
+    }
+
+    /** Whether the state this key's pipeline identity was computed from is still in force (see the constructor). */
+    public boolean current() {
+        return current.getAsBoolean();
     }
 
     /** The pipeline's identity. */

@@ -37,11 +37,21 @@ final class LoweredGraphMemory {
         return entries.get(key);
     }
 
-    /** Keeps {@code value}, then evicts the least recently used entries until the bound holds. */
-    synchronized void put(LoweredGraphKey key, LoweredGraph value) {
+    /**
+     * Keeps {@code value} if its key is still {@linkplain LoweredGraphKey#current() current}, then evicts the least
+     * recently used entries until the bound holds. The check and the insertion hold this tier's lock, as
+     * {@link #clear()} does; a provider set changes before its purge clears this tier, so an entry either lands
+     * before the purge (and is cleared by it) or sees the change and is not kept.
+     *
+     * @return whether it was kept
+     */
+    synchronized boolean put(LoweredGraphKey key, LoweredGraph value) {
+        if (!key.current()) {
+            return false;
+        }
         long weight = weight(key, value);
         if (weight > maximumNodes) {
-            return; // larger than the whole tier: returned to its caller, not kept
+            return false; // larger than the whole tier: returned to its caller, not kept
         }
         LoweredGraph old = entries.put(key, value);
         nodes += weight - (old == null ? 0 : weight(key, old));
@@ -52,6 +62,7 @@ final class LoweredGraphMemory {
             it.remove();
             evictions.increment();
         }
+        return true;
     }
 
     /** Drops every entry. */

@@ -158,10 +158,11 @@ final class RemoteTier {
             release(key, token);
             throw e;
         }
-        if (made == null) {
+        byte[] payload = made == null ? null : encode.apply(made);
+        if (payload == null) { // nothing made, or nothing the caller may keep
             release(key, token);
         } else {
-            put(key, encode.apply(made), token);
+            put(key, payload, token);
         }
         return made;
     }

@@ -68,9 +68,16 @@ public final class TieredLoweredGraphCache implements LoweredGraphCache {
         try {
             LoweredGraph entry = memory.get(key); // finished between the first look and begin()
             if (entry == null) {
-                entry = load(key, lower);
-                if (entry != null) {
-                    memory.put(key, entry);
+                boolean[] made = new boolean[1];
+                entry = load(key, () -> {
+                    made[0] = true;
+                    return lower.get();
+                });
+                if (entry != null && !memory.put(key, entry) && made[0] && !key.current()) {
+                    // Lowered while the providers or the priority changed: the caller uses its own result, and
+                    // those waiting for this key lower anew under the set now in force.
+                    log.debug("Lowered {} while the providers changed; not kept", key.describe());
+                    entry = null;
                 }
             } else {
                 hits.increment();
@@ -118,6 +125,9 @@ public final class TieredLoweredGraphCache implements LoweredGraphCache {
                 misses.increment();
                 return lower.get();
             }, made -> {
+                if (!key.current()) {
+                    return null; // made while the provider set changed: its key names a set it did not run under
+                }
                 byte[] payload = LoweredGraphs.encode(key, made); // once, for both tiers
                 if (disk != null) {
                     disk.write(key, payload);
@@ -137,7 +147,9 @@ public final class TieredLoweredGraphCache implements LoweredGraphCache {
     private LoweredGraph lowerAndStore(LoweredGraphKey key, Supplier<LoweredGraph> lower) {
         misses.increment();
         LoweredGraph made = lower.get();
-        if (made != null && disk != null) {
+        // A result made while the provider set changed is not written: its key names a set it did not run under.
+        // Checked after the lowering ended, so one that passes was made wholly under the set its key names.
+        if (made != null && disk != null && key.current()) {
             disk.write(key, LoweredGraphs.encode(key, made));
         }
         return made;

@@ -125,8 +125,21 @@ public final class TieredReplacementCache implements ReplacementCache {
         } catch (RuntimeException | Error e) {
             // Caffeine drops a failed future; removing it here as well makes "nothing cached" not depend on that.
             m.asMap().remove(key, mine);
-            mine.completeExceptionally(e);
+            // Completed as a cancellation carrying the failure: Caffeine logs any other failed load at WARNING with
+            // its stack trace ("Exception thrown during asynchronous load"), which a user would see without -v. The
+            // lowering pass reports the failure itself, naming the provider; waiters get the original exception.
+            mine.completeExceptionally(new TraceFailed(e));
             throw e;
+        }
+    }
+
+    /** A failed trace, as the waiting callers of its key see it; {@link #await} rethrows the cause. */
+    private static final class TraceFailed extends java.util.concurrent.CancellationException {
+        private static final long serialVersionUID = 1L;
+
+        TraceFailed(Throwable cause) {
+            super("the trace failed");
+            initCause(cause);
         }
     }
 
@@ -216,6 +229,19 @@ public final class TieredReplacementCache implements ReplacementCache {
     static <T> T await(CompletableFuture<T> future) {
         try {
             return future.join();
+        } catch (java.util.concurrent.CancellationException e) {
+            // join() may throw a new CancellationException whose cause is the one the future holds.
+            Throwable t = e;
+            while (t != null && !(t instanceof TraceFailed)) {
+                t = t.getCause();
+            }
+            if (t == null) {
+                throw e;
+            }
+            if (t.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw (Error) t.getCause();
         } catch (CompletionException e) {
             // Another caller's load failed: rethrow what it threw, as that caller did.
             if (e.getCause() instanceof RuntimeException r) {

@@ -95,6 +95,14 @@ class DiskTierTest {
     }
 
     @Test
+    void aForgedEntryWithAValidChecksumButAnotherKeysGraphIsDiscardedAndTracedAgain() throws IOException {
+        ReplacementKey other = key(CPU, 8192);
+        // This key's text and a valid checksum around the graph of another key: only the contents give it away.
+        byte[] forged = DiskTier.encode(key(CPU, 4096), trace(other));
+        assertDiscarded(bytes -> forged, "its graph does not fit its key");
+    }
+
+    @Test
     void aGarbageFileIsDiscardedAndTracedAgain() throws IOException {
         byte[] garbage = new byte[3000];
         new Random(42).nextBytes(garbage);

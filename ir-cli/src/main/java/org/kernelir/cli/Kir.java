@@ -5,12 +5,17 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import org.kernelir.cli.base.CliException;
+import org.kernelir.cli.base.KirCommand;
+import org.kernelir.cli.base.Output;
 import org.kernelir.cli.commands.CacheCommand;
 import org.kernelir.cli.commands.ExplainCommand;
 import org.kernelir.cli.commands.LowerCommand;
 import org.kernelir.cli.commands.ProvidersCommand;
 import org.kernelir.cli.commands.RunCommand;
 import org.kernelir.cli.commands.VerifyCommand;
+import org.kernelir.cli.io.NpyFormatException;
+import org.kernelir.core.interp.InterpreterException;
 import org.kernelir.format.GraphFormatException;
 import org.kernelir.passes.PassException;
 import org.kernelir.runtime.KernelIr;
@@ -123,7 +128,7 @@ public final class Kir implements Runnable {
 
     private static void inject(CommandLine line, Output output) {
         if (line.getCommand() instanceof KirCommand k) {
-            k.output = output;
+            k.bind(output);
         }
         line.getSubcommands().values().forEach(sub -> inject(sub, output));
     }
@@ -132,20 +137,34 @@ public final class Kir implements Runnable {
     private static int report(Exception ex, CommandLine line, boolean verbose) {
         PrintWriter err = line.getErr();
         String command = line.getCommandSpec().qualifiedName(" ");
-        String message = switch (ex) {
-            case CliException c -> c.getMessage();
-            case GraphFormatException g -> "cannot read model " + g.getMessage();
-            case PassException p -> p.getMessage();
-            case IllegalArgumentException i -> i.getMessage();
-            default -> ex.getClass().getSimpleName() + ": " + ex.getMessage()
-                    + " (this is a bug in kir or a provider; run with -v for the stack trace)";
-        };
-        err.println(command + ": " + message);
+        err.println(command + ": " + userMessage(ex));
         if (verbose) {
             ex.printStackTrace(err);
         }
         err.flush();
         return FAILURE;
+    }
+
+    /**
+     * What {@code kir} says about {@code ex}, without the command prefix: the message of an error in the user's
+     * input (a {@link CliException}, an unreadable or invalid model, a pass's rejection, a bad argument), or, for
+     * anything else, a line that calls it a bug. Input errors name the file, node or input and the fix.
+     */
+    public static String userMessage(Throwable ex) {
+        return switch (ex) {
+            case CliException c -> c.getMessage();
+            case GraphFormatException g -> "cannot read model " + g.getMessage();
+            case NpyFormatException n -> "cannot read input " + n.getMessage();
+            // A node that rejects its inputs' values (shapes that contradict the graph, a bad scalar) is the input's
+            // fault; the message names the node. Anything else a kernel throws is a bug, below.
+            case InterpreterException i when i.getCause() instanceof IllegalArgumentException
+                    || i.getCause() instanceof ArithmeticException -> i.getMessage() + ": " + i.getCause().getMessage()
+                    + "; check the inputs (shapes, dtypes and values) against the graph's placeholders";
+            case PassException p -> p.getMessage();
+            case IllegalArgumentException i -> i.getMessage();
+            default -> ex.getClass().getSimpleName() + ": " + ex.getMessage()
+                    + " (this is a bug in kir or a provider; run with -v for the stack trace)";
+        };
     }
 
     private static boolean verbose(String[] args) {
@@ -165,7 +184,13 @@ public final class Kir implements Runnable {
         if (verbose(args)) {
             System.setProperty("org.slf4j.simpleLogger.log.org.kernelir", "debug");
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+            return;
         }
+        // Without -v no library prints a stack trace: PF4J logs a failing plugin with its exception (the plugin host
+        // reports each failure itself, in one line that names the JAR), and libraries that log through the JDK's
+        // System.Logger (Caffeine) would print theirs on stderr.
+        System.setProperty("org.slf4j.simpleLogger.log.org.pf4j", "off");
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.OFF);
     }
 
     /** {@code kir --version}. */

@@ -225,7 +225,8 @@ public final class GraphJson {
     }
 
     /**
-     * Reads a graph from a JSON file (UTF-8, or any encoding JSON allows).
+     * Reads a graph from a JSON file in UTF-8 (another encoding is reported with where its first byte that is not
+     * UTF-8 is).
      *
      * @throws GraphFormatException naming the file when it is not a valid graph of a supported version
      * @throws UncheckedIOException naming the file when it cannot be read
@@ -238,7 +239,8 @@ public final class GraphJson {
             throw new UncheckedIOException("cannot read graph file " + file + ": " + e.getMessage(), e);
         }
         String source = file.toString();
-        return decode(source, () -> PARSERS.createParser(bytes)); // the bytes tell their encoding
+        String text = DocumentText.utf8(bytes, source);
+        return decode(source, () -> PARSERS.createParser(text));
     }
 
     /**
@@ -326,6 +328,12 @@ public final class GraphJson {
                 JsonLocation at = e.getLocation();
                 throw new GraphFormatException(source, at == null ? 0 : at.getLineNr(),
                         at == null ? 0 : at.getColumnNr(), "", "malformed JSON: " + e.getOriginalMessage(), e);
+            } catch (JsonProcessingException e) {
+                // A limit of the reader (nesting deeper than 1,000, a string longer than 20 M characters, a number of
+                // more than 1,000 digits): said as such, where the parser stood.
+                JsonLocation at = parser.currentLocation();
+                throw new GraphFormatException(source, at.getLineNr(), at.getColumnNr(), "",
+                        DocumentText.limit(e.getOriginalMessage()), e);
             }
             return graph(root);
         }
@@ -376,7 +384,7 @@ public final class GraphJson {
             JsonNode format = root.get("format");
             if (format == null || !FORMAT.equals(format.textValue())) {
                 throw fail(format == null ? "" : "format", "not a kernel-ir graph: expected \"format\": \"" + FORMAT
-                        + "\", got " + (format == null ? "no \"format\" member" : format));
+                        + "\", got " + (format == null ? "no \"format\" member" : Literals.brief(format.toString())));
             }
             JsonNode version = root.get("version");
             if (version == null || !version.isIntegralNumber() || !version.canConvertToInt()
@@ -413,21 +421,21 @@ public final class GraphJson {
             object(json, path, "a node");
             String op = text(required(json, path, "op"), path + ".op", "op");
             if (!Set.of("placeholder", "call", "output").contains(op)) {
-                throw fail(path + ".op", "node " + json.path("name").asText(path) + " has unknown op \"" + op
+                throw fail(path + ".op", "node " + json.path("name").asText(path) + " has unknown op \"" + Literals.brief(op)
                         + "\"; expected \"placeholder\", \"call\" or \"output\"");
             }
             if (op.equals("output")) {
                 members(json, path, "the output node", Set.of("name", "op", "args"));
                 JsonNode name = json.get("name");
                 if (name != null && !"output".equals(name.textValue())) {
-                    throw fail(path + ".name", "the output node must be named \"output\", got " + name);
+                    throw fail(path + ".name", "the output node must be named \"output\", got " + Literals.brief(name.toString()));
                 }
                 who = "node output";
                 List<Object> results = args(json, path);
                 for (int i = 0; i < results.size(); i++) {
                     if (results.get(i) != null && !(results.get(i) instanceof Node)) {
                         throw fail(path + ".args[" + i + "]", who + ": a result must be a node reference "
-                                + "{\"node\": NAME} or null, got " + Literals.format(results.get(i)));
+                                + "{\"node\": NAME} or null, got " + Literals.formatShort(results.get(i)));
                     }
                 }
                 build(path, () -> builder.output(results));
@@ -604,7 +612,7 @@ public final class GraphJson {
                     }
                 } else {
                     throw fail(at, who + ": a dimension must be an integer or an expression string such as "
-                            + "\"32*s0\", got " + d);
+                            + "\"32*s0\", got " + Literals.brief(d.toString()));
                 }
             }
             return out;
@@ -624,14 +632,14 @@ public final class GraphJson {
 
         private ArrayNode array(JsonNode json, String path, String what) {
             if (!json.isArray()) {
-                throw fail(path, who + ": " + what + " must be a JSON array, got " + json);
+                throw fail(path, who + ": " + what + " must be a JSON array, got " + Literals.brief(json.toString()));
             }
             return (ArrayNode) json;
         }
 
         private String text(JsonNode json, String path, String what) {
             if (!json.isTextual()) {
-                throw fail(path, who + ": " + what + " must be a JSON string, got " + json);
+                throw fail(path, who + ": " + what + " must be a JSON string, got " + Literals.brief(json.toString()));
             }
             return json.textValue();
         }

@@ -3,6 +3,7 @@ package org.kernelir.format;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import java.io.IOException;
@@ -86,13 +87,13 @@ public record ModelFile(String name, List<Graph> graphs) {
      * @throws UncheckedIOException naming the file when it cannot be read
      */
     public static ModelFile read(Path file) {
-        String text;
+        byte[] bytes;
         try {
-            text = Files.readString(file);
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model file " + file + ": " + e.getMessage(), e);
         }
-        return parse(text, file.toString());
+        return parse(DocumentText.utf8(bytes, file.toString()), file.toString());
     }
 
     /**
@@ -102,12 +103,19 @@ public record ModelFile(String name, List<Graph> graphs) {
      * @throws GraphFormatException when it is not a valid model document
      */
     public static ModelFile parse(String json, String sourceName) {
-        try (JsonParser p = JSON.createParser(json)) {
+        JsonParser p = null;
+        try (JsonParser parser = JSON.createParser(json)) {
+            p = parser;
             return new Decoder(json, sourceName, p).model();
         } catch (StreamReadException e) {
             JsonLocation at = e.getLocation();
             throw new GraphFormatException(sourceName, at == null ? 0 : at.getLineNr(), at == null ? 0 : at.getColumnNr(),
                     "", "malformed JSON: " + e.getOriginalMessage(), e);
+        } catch (JsonProcessingException e) {
+            // A limit of the reader (nesting, string or number length), where the parser stood.
+            JsonLocation at = p == null ? null : p.currentLocation();
+            throw new GraphFormatException(sourceName, at == null ? 0 : at.getLineNr(), at == null ? 0 : at.getColumnNr(),
+                    "", DocumentText.limit(e.getOriginalMessage()), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model " + sourceName + ": " + e.getMessage(), e);
         }

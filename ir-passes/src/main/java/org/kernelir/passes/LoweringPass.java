@@ -20,8 +20,10 @@ import org.kernelir.core.meta.TupleMeta;
 import org.kernelir.core.op.CallArgs;
 import org.kernelir.core.op.OpDef;
 import org.kernelir.core.provider.Implementation;
+import org.kernelir.core.provider.ProviderCalls;
 import org.kernelir.core.provider.ProviderIdentity;
 import org.kernelir.core.provider.ProviderRegistry;
+import org.kernelir.core.provider.ProviderTimeoutException;
 import org.kernelir.core.provider.RegisteredProvider;
 import org.kernelir.core.tensor.Prims;
 import org.slf4j.Logger;
@@ -88,6 +90,9 @@ public final class LoweringPass implements Pass {
         private final Map<Node, List<Node>> tupleResults = new HashMap<>();
         /** Keys whose trace threw, so that later nodes with the same key do not trace it again. */
         private final Map<ReplacementKey, String> brokenTraces = new HashMap<>();
+        /** supports() answers of this run, by implementation and argument metadata. */
+        private final Map<List<Object>, Boolean> supportsAnswers = new HashMap<>();
+        private final java.util.Set<String> warnedSupports = new java.util.HashSet<>();
         /** (provider, op, reason) to the nodes skipped for it: one warning each, at the end. */
         private final Map<List<String>, List<String>> skipWarnings = new LinkedHashMap<>();
         private final Map<String, LoweringReport.Selection> selections = new LinkedHashMap<>();
@@ -195,14 +200,16 @@ public final class LoweringPass implements Pass {
             Implementation<F> impl;
             try {
                 candidates = handle.candidates();
-                impl = handle.select(args);
             } catch (RuntimeException e) {
                 leave(n, "dispatch failed: " + e.getMessage());
                 return;
             }
             List<String> problems = new ArrayList<>();
+            // Selected here rather than by handle.select: lowering calls supports() with a deadline (a provider that
+            // does not answer is skipped), which the eager path cannot afford on every call.
+            int position = nextSupporting(candidates, 0, args, null, n);
+            impl = position >= 0 ? candidates.get(position) : context.dispatcher().registry().nativeImplementation(op);
             boolean nativeTried = false;
-            int position = candidates.indexOf(impl);
             while (impl != null) {
                 nativeTried |= impl.provider().equals(ProviderRegistry.NATIVE);
                 String problem = tryInline(op, impl, n, functional, metaArgs, tensorArgs);
@@ -215,7 +222,7 @@ public final class LoweringPass implements Pass {
                 skipWarnings.computeIfAbsent(List.of(impl.provider(), op.name(), problem), k -> new ArrayList<>())
                         .add(n.name());
                 problems.add("provider " + impl.provider() + ": " + problem);
-                position = nextSupporting(candidates, position + 1, args, impl);
+                position = nextSupporting(candidates, position + 1, args, impl, n);
                 impl = position >= 0 ? candidates.get(position)
                         // A list cut after an implementation that supports all arguments has no native at its end,
                         // but native always works: it is the last resort when everything in the list failed.
@@ -228,23 +235,54 @@ public final class LoweringPass implements Pass {
          * The position of the first candidate from {@code from} on that supports {@code args}, or -1. A failed
          * implementation that was not in the list (the priority changed meanwhile) is never returned.
          */
-        private static <F> int nextSupporting(List<Implementation<F>> candidates, int from, CallArgs args,
-                Implementation<F> failed) {
+        private <F> int nextSupporting(List<Implementation<F>> candidates, int from, CallArgs args,
+                Implementation<F> failed, Node n) {
             for (int i = Math.max(from, 0); i < candidates.size(); i++) {
                 Implementation<F> c = candidates.get(i);
                 if (c == failed) {
                     continue;
                 }
+                if (c.supportsAll()) {
+                    return i;
+                }
                 try {
-                    if (c.supportsAll() || c.supportsRule().test(args)) {
+                    if (supports(c, args)) {
                         return i;
                     }
+                } catch (ProviderTimeoutException e) {
+                    context.recordSkip(n.name(), c.op().name(), c.provider(), e.getMessage());
+                    skipWarnings.computeIfAbsent(List.of(c.provider(), c.op().name(), e.getMessage()),
+                            k -> new ArrayList<>()).add(n.name());
                 } catch (RuntimeException e) {
-                    LOG.debug("provider {}: supports() of op {} threw {}; skipping it", c.provider(), c.op().name(),
-                            e.toString());
+                    if (warnedSupports.add(c.provider() + ":" + c.op().name())) {
+                        LOG.warn("provider {}: supports() of op {} threw {} at node {}; skipping it", c.provider(),
+                                c.op().name(), e.toString(), n.name());
+                    }
                 }
             }
             return -1;
+        }
+
+        /**
+         * {@code c}'s supports rule on {@code args}, under the deadline of {@link ProviderCalls.Kind#SUPPORTS}; an
+         * answer is kept for this run, so equal argument metadata (most nodes of a model) costs one call.
+         */
+        private <F> boolean supports(Implementation<F> c, CallArgs args) {
+            List<Object> key = List.of(c, args.values());
+            Boolean known = supportsAnswers.get(key);
+            if (known != null) {
+                return known;
+            }
+            boolean answer = ProviderCalls.call(ProviderCalls.Kind.SUPPORTS, describe(c.provider()),
+                    "of op " + c.op().name(), c.supportsRule(), () -> c.supportsRule().test(args));
+            supportsAnswers.put(key, answer);
+            return answer;
+        }
+
+        /** The provider and where it came from, for messages. */
+        private String describe(String provider) {
+            return "provider " + context.dispatcher().registry().find(provider)
+                    .map(rp -> rp.identity().describe() + " at " + rp.identity().location()).orElse(provider);
         }
 
         /** Traces (or finds) and inlines {@code impl}'s replacement; returns why it cannot, or {@code null}. */
@@ -268,7 +306,12 @@ public final class LoweringPass implements Pass {
             }
             try {
                 replacement = context.cache().getOrTrace(key,
-                        () -> ImplementationTracer.trace(impl, key.signature().canonicalArgs(), functional));
+                        () -> ProviderCalls.call(ProviderCalls.Kind.TRACE, describe(impl.provider()),
+                                "op " + op.name(), impl, () -> ImplementationTracer.trace(impl,
+                                        key.signature().canonicalArgs(), functional)));
+            } catch (ProviderTimeoutException e) {
+                brokenTraces.put(key, e.getMessage());
+                return e.getMessage();
             } catch (RuntimeException | LinkageError e) {
                 String reason = "its trace threw " + e;
                 brokenTraces.put(key, reason);

@@ -13,6 +13,7 @@ import org.kernelir.cache.KernelIrCode;
 import org.kernelir.cache.LoweredGraph;
 import org.kernelir.cache.LoweredGraphKey;
 import org.kernelir.cache.ReplacementCache;
+import org.kernelir.core.dispatch.Dispatcher;
 import org.kernelir.core.graph.Graph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,7 +134,11 @@ public final class PassManager {
         if (!config.cachesLoweredGraphs()) {
             return runPasses(graph, before, start);
         }
-        LoweredGraphKey key = new LoweredGraphKey(pipelineUuid(), graph);
+        // The generation is read before the identity it guards: if it is unchanged when the result is stored, every
+        // dispatch decision of this run was made under the providers and priority the key names (invariant 7).
+        Dispatcher dispatcher = config.dispatcher();
+        long generation = dispatcher.generation();
+        LoweredGraphKey key = new LoweredGraphKey(pipelineUuid(), graph, () -> dispatcher.generation() == generation);
         LoweringResult[] made = new LoweringResult[1];
         LoweredGraph entry = cache.getOrLower(key, () -> {
             LoweringResult r = runPasses(graph, before, start);

@@ -76,7 +76,7 @@ public final class Npy {
      */
     public static CpuTensor read(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString());
+            return read(in, file.toString(), Files.size(file));
         }
     }
 
@@ -87,6 +87,16 @@ public final class Npy {
      * @throws IOException        when {@code in} cannot be read
      */
     public static CpuTensor read(InputStream in, String source) throws IOException {
+        return read(in, source, -1);
+    }
+
+    /**
+     * Reads a {@code .npy} document of {@code size} bytes ({@code -1}: unknown). The header is checked against the
+     * size, and for overflow, before anything is allocated: a header that claims more data than the file holds is
+     * answered with "truncated" at once, whatever it claims. Of a stream of unknown size, the data is read in
+     * chunks first and allocated once it has all arrived, so a lying header costs no more memory than the stream.
+     */
+    private static CpuTensor read(InputStream in, String source, long size) throws IOException {
         byte[] magic = in.readNBytes(MAGIC.length);
         if (!java.util.Arrays.equals(magic, MAGIC)) {
             throw new NpyFormatException(source + ": not a NumPy .npy file (it does not start with \\x93NUMPY); "
@@ -125,21 +135,49 @@ public final class Npy {
                     + (descr.contains("V2") ? " (bfloat16 arrays: save them as float32)" : ""));
         }
         long numel = 1;
-        for (long s : shape) {
-            numel = Math.multiplyExact(numel, s);
-        }
-        long bytes = numel * dtype.byteSize();
-        MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, bytes), ALIGN);
-        byte[] buf = new byte[1 << 16];
-        for (long done = 0; done < bytes; ) {
-            int r = in.read(buf, 0, (int) Math.min(buf.length, bytes - done));
-            if (r < 0) {
-                throw new NpyFormatException(source + ": truncated data: the header says " + descr + " "
-                        + java.util.Arrays.toString(shape) + " (" + bytes + " bytes) but the file ends after " + done
-                        + " bytes");
+        long bytes;
+        try {
+            for (long s : shape) {
+                numel = Math.multiplyExact(numel, s);
             }
-            MemorySegment.copy(buf, 0, seg, ValueLayout.JAVA_BYTE, done, r);
-            done += r;
+            bytes = Math.multiplyExact(numel, (long) dtype.byteSize());
+        } catch (ArithmeticException e) {
+            throw new NpyFormatException(source + ": the .npy header claims shape " + java.util.Arrays.toString(shape)
+                    + " of " + descr + ", more than 2^63 bytes; the file is damaged: write it again with numpy.save");
+        }
+        long dataStart = MAGIC.length + 2L + len.length + headerLength;
+        if (size >= 0 && size - dataStart < bytes) {
+            throw truncated(source, descr, shape, bytes, Math.max(0, size - dataStart));
+        }
+        MemorySegment seg;
+        if (size >= 0) {
+            seg = Arena.ofAuto().allocate(Math.max(1, bytes), ALIGN);
+            byte[] buf = new byte[1 << 16];
+            for (long done = 0; done < bytes; ) {
+                int r = in.read(buf, 0, (int) Math.min(buf.length, bytes - done));
+                if (r < 0) {
+                    throw truncated(source, descr, shape, bytes, done);
+                }
+                MemorySegment.copy(buf, 0, seg, ValueLayout.JAVA_BYTE, done, r);
+                done += r;
+            }
+        } else {
+            List<byte[]> chunks = new ArrayList<>();
+            long done = 0;
+            while (done < bytes) {
+                byte[] chunk = in.readNBytes((int) Math.min(1 << 20, bytes - done));
+                if (chunk.length == 0) {
+                    throw truncated(source, descr, shape, bytes, done);
+                }
+                chunks.add(chunk);
+                done += chunk.length;
+            }
+            seg = Arena.ofAuto().allocate(Math.max(1, bytes), ALIGN);
+            long at = 0;
+            for (byte[] c : chunks) {
+                MemorySegment.copy(c, 0, seg, ValueLayout.JAVA_BYTE, at, c.length);
+                at += c.length;
+            }
         }
         if (dtype == DType.BOOL) {
             for (long i = 0; i < numel; i++) {
@@ -233,6 +271,12 @@ public final class Npy {
             throw new NpyFormatException(source + ": the .npy header has no valid '" + key + "' entry: " + header.strip());
         }
         return m.group(1);
+    }
+
+    private static NpyFormatException truncated(String source, String descr, long[] shape, long bytes, long have) {
+        return new NpyFormatException(source + ": truncated data: the header says " + descr + " "
+                + java.util.Arrays.toString(shape) + " (" + bytes + " bytes) but the file holds " + have
+                + " bytes of data; write it again with numpy.save");
     }
 
     private static long[] shape(String text, String source) {

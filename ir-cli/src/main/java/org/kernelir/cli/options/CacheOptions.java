@@ -6,7 +6,7 @@ import org.kernelir.cache.CacheConfig;
 import org.kernelir.cache.RemoteCacheConfig;
 import org.kernelir.cache.ReplacementCache;
 import org.kernelir.cache.ReplacementCaches;
-import org.kernelir.cli.CliException;
+import org.kernelir.cli.base.CliException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 

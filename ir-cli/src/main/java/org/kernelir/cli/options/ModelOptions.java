@@ -4,14 +4,16 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.kernelir.cli.CliException;
+import org.kernelir.cli.base.CliException;
 import org.kernelir.cli.model.Model;
 import org.kernelir.core.graph.Graph;
+import org.kernelir.format.DocumentText;
+import org.kernelir.format.GraphFormatException;
 import org.kernelir.format.GraphJson;
 import org.kernelir.format.ModelFile;
 import org.kernelir.runtime.KernelIr;
@@ -75,24 +77,47 @@ public final class ModelOptions {
 
     /** Reads a model document (several graphs) or a graph document (one), telling them apart by "format". */
     static Model read(Path file) {
+        byte[] bytes;
         try {
-            if (ModelFile.FORMAT.equals(formatOf(file))) {
-                ModelFile m = ModelFile.read(file);
-                return new Model(m.name(), file.toString(), m.graphs());
-            }
-            Graph g = GraphJson.read(file);
-            return new Model(g.name(), file.toString(), List.of(g));
-        } catch (UncheckedIOException e) {
-            throw new CliException(e.getMessage() + "; check the file's permissions", e);
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new CliException("cannot read model file " + file + ": " + e.getMessage() + "; check that it exists "
+                    + "and that you may read it", e);
         }
+        return parse(bytes, file.toString());
+    }
+
+    /**
+     * Reads a model or graph document held in {@code bytes} (UTF-8).
+     *
+     * @param source names the document in messages (its file)
+     * @throws org.kernelir.format.GraphFormatException naming the source, line and column when it is not a
+     *                                                       valid document
+     */
+    public static Model parse(byte[] bytes, String source) {
+        String text = DocumentText.utf8(bytes, source);
+        if (ModelFile.FORMAT.equals(formatOf(text))) {
+            ModelFile m = ModelFile.parse(text, source);
+            if (m.graphs().isEmpty()) {
+                // Valid as a document, but there is nothing to lower or run: said where "graphs" is.
+                int at = Math.max(0, text.indexOf("\"graphs\""));
+                int line = 1 + (int) text.substring(0, at).chars().filter(c -> c == '\n').count();
+                int column = at - text.lastIndexOf('\n', at - 1);
+                throw new GraphFormatException(source, line, column, "graphs", "\"graphs\" is empty; kir needs a "
+                        + "model with at least one graph", null);
+            }
+            return new Model(m.name(), source, m.graphs());
+        }
+        Graph g = GraphJson.read(new StringReader(text), source);
+        return new Model(g.name(), source, List.of(g));
     }
 
     /**
      * The top-level {@code "format"} member of a JSON document, or {@code null} when there is none or the document
      * is not JSON (the reader that follows reports that, with the line and column).
      */
-    private static String formatOf(Path file) {
-        try (JsonParser p = FORMAT_PEEK.createParser(file.toFile())) {
+    private static String formatOf(String text) {
+        try (JsonParser p = FORMAT_PEEK.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }

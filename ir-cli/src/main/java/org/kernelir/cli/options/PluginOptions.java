@@ -4,7 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.kernelir.cli.CliException;
+import org.kernelir.cli.base.CliException;
 import org.kernelir.runtime.KernelIr;
 import picocli.CommandLine.Option;
 

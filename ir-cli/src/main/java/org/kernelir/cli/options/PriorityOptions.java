@@ -2,7 +2,7 @@ package org.kernelir.cli.options;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.kernelir.cli.CliException;
+import org.kernelir.cli.base.CliException;
 import org.kernelir.core.dispatch.Priority;
 import org.kernelir.core.provider.ProviderRegistry;
 import org.kernelir.runtime.KernelIr;

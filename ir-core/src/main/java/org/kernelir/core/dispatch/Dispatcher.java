@@ -170,6 +170,9 @@ public final class Dispatcher {
         for (Scope s : bottomUp) {
             p = p.overlay(s.priority);
         }
+        // Bumped before and after: whoever sees the new priority also sees a new stamp, and a memo made in between
+        // is stale once the second bump lands.
+        bump();
         effective = p;
         bump();
     }
@@ -186,9 +189,26 @@ public final class Dispatcher {
         }
     }
 
-    /** Changes whenever the priority or the set of providers changes. */
+    /**
+     * Changes whenever the priority or the set of providers changes. The registry's version is part of it, so that
+     * a handle or identity computed after a provider came or went is never taken for one computed before, even in
+     * the moment before the registry's listeners have run. Both parts only grow, so their sum changes when either
+     * does.
+     */
     long stamp() {
-        return stamp;
+        return stamp + registry.version();
+    }
+
+    /**
+     * The generation of what dispatch depends on: it changes whenever the priority in force or the set of
+     * registered providers changes, and it is never the same for two different states. Read it before
+     * {@link #identity()}; if it is unchanged when a piece of work ends, every dispatch decision of that work was
+     * made under the state that identity describes. The lowered-graph cache keeps a result only then.
+     *
+     * @return an opaque number; compare it for equality only
+     */
+    public long generation() {
+        return stamp();
     }
 
     private synchronized void bump() {
@@ -282,7 +302,7 @@ public final class Dispatcher {
     public String identity() {
         // Pipelines ask for this on every run: compute it once per stamp. The stamp is read before the state it
         // describes, so a concurrent change can only make the memo stale-by-stamp, never wrong for its stamp.
-        long at = stamp;
+        long at = stamp();
         IdentityMemo memo = identityMemo;
         if (memo != null && memo.stamp() == at) {
             return memo.identity();

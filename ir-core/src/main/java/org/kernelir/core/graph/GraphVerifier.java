@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.kernelir.core.meta.NodeMeta;
 import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.meta.TupleMeta;
+import org.kernelir.core.shape.Dim;
 import org.kernelir.core.tensor.KernelCatalog;
 import org.kernelir.core.tensor.KernelDef;
 import org.kernelir.core.tensor.Literals;
@@ -22,7 +23,8 @@ import org.kernelir.core.tensor.Prims;
  *       apart by {@code prim::getitem};</li>
  *   <li>every call's recorded metadata is what the target's meta function computes from its arguments'
  *       metadata; for {@code prim::getitem}, the selected element of the tuple;</li>
- *   <li>placeholders carry tensor metadata, and the output node returns nodes or {@code None}.</li>
+ *   <li>placeholders carry tensor metadata, and the output node returns nodes or {@code None};</li>
+ *   <li>no dimension is negative, and no tensor holds more than 2^62 bytes by its constant dimensions.</li>
  * </ul>
  *
  * <p>All problems are collected, not only the first, so one run shows everything to fix.
@@ -50,15 +52,51 @@ public final class GraphVerifier {
         for (Node n : g.nodes()) {
             switch (n.kind()) {
                 case PLACEHOLDER -> {
-                    if (!(n.meta() instanceof TensorMeta)) {
+                    if (!(n.meta() instanceof TensorMeta t)) {
                         out.add("placeholder " + n.name() + ": metadata must be a tensor, got " + n.meta());
+                    } else {
+                        checkSize("placeholder " + n.name(), t, out);
                     }
                 }
-                case CALL -> checkCall(n, catalog, out);
+                case CALL -> {
+                    checkCall(n, catalog, out);
+                    if (n.meta() instanceof TensorMeta t) {
+                        checkSize("node " + n.name() + " (" + n.target() + ")", t, out);
+                    }
+                }
                 case OUTPUT -> checkOutput(n, out);
             }
         }
         return out;
+    }
+
+    /** The most bytes a tensor may hold by its constant dimensions: more is no machine's, and overflows. */
+    private static final long MAX_TENSOR_BYTES = 1L << 62;
+
+    /**
+     * A negative dimension, or constant dimensions that make the tensor hold more than 2^62 bytes (the graph format
+     * itself carries any long, so that graphs round-trip; a graph that is to be lowered or run may not).
+     */
+    private static void checkSize(String who, TensorMeta t, List<String> out) {
+        long bytes = t.dtype().byteSize();
+        for (int i = 0; i < t.shape().size(); i++) {
+            Dim d = t.shape().get(i);
+            if (!d.isConstant()) {
+                continue;
+            }
+            long size = d.constant();
+            if (size < 0) {
+                out.add(who + ": dimension " + i + " of its shape " + t.shape() + " is " + size
+                        + "; a dimension counts elements and cannot be negative");
+                return;
+            }
+            if (size != 0 && bytes > MAX_TENSOR_BYTES / size) {
+                out.add(who + ": a " + t.dtype().id() + " tensor of shape " + t.shape() + " would hold more than 2^62 "
+                        + "bytes; check the dimensions");
+                return;
+            }
+            bytes *= Math.max(size, 1);
+        }
     }
 
     private static void checkCall(Node n, KernelCatalog catalog, List<String> out) {
@@ -98,7 +136,11 @@ public final class GraphVerifier {
             try {
                 expected = def.get().meta().infer(metaArgs(bound));
             } catch (RuntimeException e) {
-                out.add(who + ": the meta function of " + n.target() + " rejects the arguments: " + e.getMessage());
+                // An IllegalArgumentException says what is wrong; anything else is a meta function that did not
+                // expect these argument kinds, said without its Java exception.
+                out.add(who + ": the meta function of " + n.target() + " rejects the arguments: "
+                        + (e instanceof IllegalArgumentException ? Literals.brief(e.getMessage())
+                        : "they do not fit its parameters (" + n.args().stream().map(Literals::kind).toList() + ")"));
                 return;
             }
         }
@@ -138,7 +180,7 @@ public final class GraphVerifier {
                             + used.meta() + "; return its elements via prim::getitem");
                 }
             } else if (a != null) {
-                out.add("node output: result " + i + " must be a node or None, got " + Literals.format(a));
+                out.add("node output: result " + i + " must be a node or None, got " + Literals.formatShort(a));
             }
         }
     }

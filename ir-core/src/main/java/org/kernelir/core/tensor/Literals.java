@@ -116,6 +116,50 @@ public final class Literals {
         };
     }
 
+    /** Lists longer than this are echoed with their first elements and their length. */
+    private static final int ECHO_ELEMENTS = 8;
+    /** Texts longer than this are echoed with their start and their length. */
+    private static final int ECHO_CHARS = 120;
+
+    /**
+     * {@link #format} for an error message: a long list keeps its first elements and says how long it is, a long
+     * text its start, so that echoing a user's value never makes a message of megabytes.
+     */
+    public static String formatShort(Object v) {
+        if (v instanceof List<?> l && l.size() > ECHO_ELEMENTS) {
+            StringBuilder sb = new StringBuilder("[");
+            for (int i = 0; i < ECHO_ELEMENTS; i++) {
+                sb.append(i == 0 ? "" : ", ").append(formatShort(l.get(i)));
+            }
+            return sb.append(", ... (").append(l.size()).append(" elements)]").toString();
+        }
+        return brief(v instanceof List<?> l ? "[" + String.join(", ", l.stream().map(Literals::formatShort).toList())
+                + "]" : format(v));
+    }
+
+    /** {@code text} as is, or its start and its length when it is longer than an error message should echo. */
+    public static String brief(String text) {
+        return text == null || text.length() <= ECHO_CHARS ? text
+                : text.substring(0, ECHO_CHARS) + "... (" + text.length() + " characters)";
+    }
+
+    /** What kind of value {@code v} is, in the words of the graph format, for messages. */
+    public static String kind(Object v) {
+        return switch (v) {
+            case null -> "None";
+            case TensorRef n -> "a node";
+            case Boolean b -> "a bool";
+            case Long l -> "an int";
+            case Integer i -> "an int";
+            case Double d -> "a float";
+            case String str -> "a string";
+            case DType d -> "a dtype";
+            case List<?> l -> "a list";
+            default -> "a " + v.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(
+                    java.util.Locale.ROOT);
+        };
+    }
+
     private static String formatDouble(double d) {
         if (Double.isNaN(d)) {
             return "nan";

@@ -78,8 +78,8 @@ public record Schema(List<Param> params, int returns) {
     }
 
     private static String describe(Object v) {
-        return v == null ? "None" : Literals.format(v instanceof org.kernelir.core.tensor.Tensor t ? t.meta() : v)
-                + " (" + v.getClass().getSimpleName() + ")";
+        return v == null ? "None" : Literals.formatShort(v instanceof org.kernelir.core.tensor.Tensor t ? t.meta() : v)
+                + " (" + Literals.kind(v) + ")";
     }
 
     @Override

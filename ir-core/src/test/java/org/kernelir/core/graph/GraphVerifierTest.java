@@ -72,13 +72,38 @@ class GraphVerifierTest {
 
     @Test
     void wrongArgumentType() {
-        assertEquals(List.of("node typed (prim::reshape): argument 1 (shape) must be Dim[], got \"4x8\" (String)"),
+        assertEquals(List.of("node typed (prim::reshape): argument 1 (shape) must be Dim[], got \"4x8\" (a string)"),
                 problemsOf((b, x) -> b.call("typed", Prims.RESHAPE.target(), List.of(x, "4x8"), F32_4x8)));
     }
 
     @Test
+    void negativeAndHugeDimensionsAreRejected() {
+        Graph.Builder b = Graph.builder("sizes");
+        b.placeholder("neg", TensorMeta.of(DType.F32, List.of(Dim.of(-4), Dim.of(8))));
+        b.placeholder("huge", TensorMeta.of(DType.F32, List.of(Dim.of(1L << 62))));
+        b.placeholder("fine", TensorMeta.of(DType.I8, List.of(Dim.of(1L << 40), Dim.sym("s0"))));
+        List<String> problems = GraphVerifier.problems(b.output(List.of()), PRIMS);
+        assertEquals(List.of("placeholder neg: dimension 0 of its shape [-4, 8] is -4; a dimension counts elements "
+                + "and cannot be negative", "placeholder huge: a f32 tensor of shape [4611686018427387904] would hold "
+                + "more than 2^62 bytes; check the dimensions"), problems);
+    }
+
+    @Test
+    void aMessageEchoesAtMostEightElementsOfAList() {
+        List<Object> big = new java.util.ArrayList<>();
+        for (long i = 0; i < 100_000; i++) {
+            big.add(i);
+        }
+        List<String> problems = problemsOf((b, x) -> b.call("lit", Prims.EXP.target(), List.of(big), F32_4x8));
+        assertEquals(1, problems.size());
+        assertTrue(problems.getFirst().length() < 300, problems::getFirst);
+        assertTrue(problems.getFirst().contains("[0, 1, 2, 3, 4, 5, 6, 7, ... (100000 elements)] (a list)"),
+                problems.getFirst());
+    }
+
+    @Test
     void tensorParametersNeedNodesNotLiterals() {
-        assertEquals(List.of("node lit (prim::exp): argument 0 (x) must be Tensor, got 1.0 (Double)"),
+        assertEquals(List.of("node lit (prim::exp): argument 0 (x) must be Tensor, got 1.0 (a float)"),
                 problemsOf((b, x) -> b.call("lit", Prims.EXP.target(), List.of(1.0), F32_4x8)));
     }
 

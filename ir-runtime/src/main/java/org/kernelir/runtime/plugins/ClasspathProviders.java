@@ -33,7 +33,7 @@ public final class ClasspathProviders {
      */
     public static List<ProviderStatus> discover(ProviderRegistry registry, ClassLoader loader) {
         List<ProviderStatus> out = new ArrayList<>();
-        for (ProviderDiscovery.Found found : ProviderDiscovery.find(loader, c -> true)) {
+        for (ProviderDiscovery.Found found : ProviderDiscovery.find(loader, c -> true, "class path")) {
             switch (found) {
                 case ProviderDiscovery.Constructed c -> out.add(register(registry, c.provider()));
                 case ProviderDiscovery.Broken b -> out.add(Registrar.failed(

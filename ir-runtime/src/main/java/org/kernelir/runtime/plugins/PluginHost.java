@@ -1,27 +1,18 @@
 package org.kernelir.runtime.plugins;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
 import java.util.stream.Stream;
-import org.kernelir.core.provider.Fingerprints;
 import org.kernelir.core.provider.KernelProvider;
 import org.kernelir.core.provider.ProviderIdentity;
 import org.kernelir.core.provider.ProviderRegistry;
-import org.pf4j.PluginDependency;
 import org.pf4j.PluginDescriptor;
 import org.pf4j.PluginState;
 import org.pf4j.PluginWrapper;
@@ -64,14 +55,16 @@ public final class PluginHost implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PluginHost.class);
 
     /** The class file whose presence in a plugin JAR means the JAR bundles kernel-ir's SPI. */
-    static final String SPI_CLASS_ENTRY = KernelProvider.class.getName().replace('.', '/') + ".class";
+    static final String SPI_CLASS_ENTRY = PluginJars.SPI_CLASS_ENTRY;
     /** The service file that lists a JAR's providers. */
-    static final String SERVICES_ENTRY = "META-INF/services/" + KernelProvider.class.getName();
+    static final String SERVICES_ENTRY = PluginJars.SERVICES_ENTRY;
 
     private final ProviderRegistry registry;
     private final Path directory;
     private final String kernelIrVersion;
     private final HostPluginManager pf4j;
+    private final PluginJars jars;
+    private final PluginDependencies dependencies;
     /** What the host knows of each JAR it tried, in the order it tried them. */
     private final Map<Path, Entry> entries = new LinkedHashMap<>();
     private boolean closed;
@@ -80,14 +73,10 @@ public final class PluginHost implements AutoCloseable {
     private record Entry(PluginStatus status, List<ProviderStatus> providers, PluginDescriptor descriptor) {
     }
 
-    /** A JAR read and checked, before PF4J loads it. */
-    private record Inspected(Path jar, String fingerprint, PluginDescriptor descriptor, String note) {
-    }
-
     /** A JAR that PF4J has loaded, waiting to be resolved and started. */
-    private record Pending(Inspected jar, PluginWrapper wrapper) {
+    private record Pending(PluginJars.Inspected jar, PluginWrapper wrapper) {
         String id() {
-            return jar.descriptor.getPluginId();
+            return jar.descriptor().getPluginId();
         }
     }
 
@@ -104,6 +93,8 @@ public final class PluginHost implements AutoCloseable {
         this.directory = directory.toAbsolutePath().normalize();
         this.kernelIrVersion = Objects.requireNonNull(kernelIrVersion, "kernelIrVersion");
         this.pf4j = new HostPluginManager(this.directory, kernelIrVersion);
+        this.jars = new PluginJars(pf4j, this.directory, kernelIrVersion);
+        this.dependencies = new PluginDependencies(pf4j, this.directory);
     }
 
     /** The plugins folder. */
@@ -274,17 +265,13 @@ public final class PluginHost implements AutoCloseable {
             pf4j.resolve();
         } catch (RuntimeException e) {
             for (Pending p : pending) {
-                fail(p, LoadState.FAILED, origin(p.jar()) + ": its dependencies cannot be resolved (" + e.getMessage()
+                fail(p, LoadState.FAILED, p.jar().origin() + ": its dependencies cannot be resolved (" + e.getMessage()
                         + "); check Plugin-Dependencies of the plugins in " + directory);
             }
             pending.clear();
         }
-        // Start in dependency order (PF4J sorts resolved plugins so that dependencies come first).
-        List<Pending> ordered = new ArrayList<>();
-        for (PluginWrapper w : pf4j.getResolvedPlugins()) {
-            pending.stream().filter(p -> p.wrapper() == w).findFirst().ifPresent(ordered::add);
-        }
-        pending.stream().filter(p -> !ordered.contains(p)).forEach(ordered::add);
+        // Dependencies first, kernel-ir's own plugins before all (see PluginDependencies.startOrder).
+        List<Pending> ordered = dependencies.startOrder(pending, Pending::wrapper);
         List<Pending> empty = new ArrayList<>();
         for (Pending p : ordered) {
             start(p, empty);
@@ -300,85 +287,31 @@ public final class PluginHost implements AutoCloseable {
         return List.copyOf(results.values());
     }
 
-    /** Reads and checks a JAR and hands it to PF4J; on a problem records the status and returns null. */
+    /** Checks a JAR ({@link PluginJars}) and hands it to PF4J; on a problem records the status and returns null. */
     private Pending admit(Path jar) {
-        String fingerprint;
-        Manifest manifest;
-        String bundled = null;
-        try (JarFile jf = new JarFile(jar.toFile(), false)) {
-            manifest = jf.getManifest();
-            if (jf.getEntry(SPI_CLASS_ENTRY) != null) {
-                bundled = SPI_CLASS_ENTRY;
+        PluginJars.Inspected in;
+        switch (jars.check(jar)) {
+            case PluginJars.Rejected r -> {
+                if (r.warn()) {
+                    LOG.warn(r.message());
+                } else {
+                    LOG.info(r.message());
+                }
+                entries.put(jar, new Entry(status(new PluginJars.Inspected(jar, r.fingerprint(), r.descriptor(),
+                        List.of(), ""), r.state(), r.message(), List.of()), List.of(), r.descriptor()));
+                return null;
             }
-            fingerprint = Fingerprints.of(jar);
-        } catch (IOException | UncheckedIOException | SecurityException e) {
-            record(jar, null, safeFingerprint(jar), LoadState.FAILED, "plugin JAR " + jar + ": not a readable JAR ("
-                    + e.getMessage() + "); replace it with a complete copy, or remove it from " + jar.getParent(), true);
-            return null;
+            case PluginJars.Passed passed -> in = passed.jar();
         }
-        PluginDescriptor d;
-        try {
-            d = manifest == null ? null : pf4j.descriptors().of(manifest);
-        } catch (RuntimeException e) {
-            record(jar, null, fingerprint, LoadState.FAILED, "plugin JAR " + jar + ": its plugin descriptor cannot be "
-                    + "read (" + e.getMessage() + "); check the Plugin-* attributes of META-INF/MANIFEST.MF", true);
-            return null;
-        }
-        if (d == null || d.getPluginId() == null || d.getPluginId().isBlank()) {
-            record(jar, null, fingerprint, LoadState.FAILED, "plugin JAR " + jar + ": no plugin descriptor "
-                    + "(META-INF/MANIFEST.MF has no Plugin-Id); add Plugin-Id and Plugin-Version to its manifest, "
-                    + "or put the JAR on the application class path instead of the plugins folder", true);
-            return null;
-        }
-        Inspected in = new Inspected(jar, fingerprint, d, "");
-        String origin = origin(in);
-        if (d.getVersion() == null || d.getVersion().isBlank()) {
-            record(jar, d, fingerprint, LoadState.FAILED, origin + ": the descriptor has no Plugin-Version; add "
-                    + "Plugin-Version to META-INF/MANIFEST.MF", true);
-            return null;
-        }
-        PluginWrapper other = pf4j.getPlugin(d.getPluginId());
-        if (other != null) {
-            record(jar, d, fingerprint, LoadState.FAILED, origin + ": plugin id " + d.getPluginId()
-                    + " is already taken by " + other.getPluginPath() + " (" + other.getPluginId() + "@"
-                    + other.getDescriptor().getVersion() + "), so this JAR is not loaded; remove one of the two JARs, "
-                    + "or give each its own Plugin-Id", true);
-            return null;
-        }
-        if (pf4j.disabled(d.getPluginId())) {
-            record(jar, d, fingerprint, LoadState.SKIPPED, origin + ": disabled by enabled.txt/disabled.txt in "
-                    + directory + "; not loaded", false);
-            LOG.info("{}: disabled by enabled.txt/disabled.txt in {}; not loaded", origin, directory);
-            return null;
-        }
-        String requires = d.getRequires() == null || d.getRequires().isBlank() ? "*" : d.getRequires().trim();
-        String constraint = requires.matches("\\d+\\.\\d+\\.\\d+") ? ">=" + requires : requires; // as PF4J reads it
-        boolean compatible;
-        try {
-            compatible = pf4j.getVersionManager().checkVersionConstraint(kernelIrVersion, constraint);
-        } catch (RuntimeException e) {
-            record(jar, d, fingerprint, LoadState.FAILED, origin + ": Plugin-Requires '" + requires
-                    + "' is not a version expression (" + e.getMessage() + "); write it like >=0.1.0", true);
-            return null;
-        }
-        if (!compatible) {
-            record(jar, d, fingerprint, LoadState.SKIPPED, origin + ": requires kernel-ir " + requires
-                    + " (Plugin-Requires), but this is kernel-ir " + kernelIrVersion + "; not loaded: use a build of "
-                    + "the plugin made for kernel-ir " + kernelIrVersion + ", or a kernel-ir that satisfies " + requires,
-                    true);
-            return null;
-        }
-        if (bundled != null) {
-            String note = origin + ": bundles its own copy of the kernel-ir SPI; mark kernel-ir as provided scope "
-                    + "and rebuild the plugin (found " + bundled + " in the JAR; the copy is ignored, the plugin uses "
-                    + "the host's kernel-ir classes)";
-            LOG.warn(note);
-            in = new Inspected(jar, fingerprint, d, note);
+        if (!in.note().isEmpty()) {
+            LOG.warn(in.note());
         }
         try {
             return new Pending(in, pf4j.load(jar));
         } catch (RuntimeException e) {
-            record(jar, d, fingerprint, LoadState.FAILED, origin + ": PF4J cannot load it: " + e.getMessage(), true);
+            String message = in.origin() + ": PF4J cannot load it: " + e.getMessage();
+            LOG.warn(message);
+            entries.put(jar, new Entry(status(in, LoadState.FAILED, message, List.of()), List.of(), in.descriptor()));
             return null;
         }
     }
@@ -389,47 +322,20 @@ public final class PluginHost implements AutoCloseable {
         while (changed) {
             changed = false;
             for (Pending p : List.copyOf(pending)) {
-                String problem = dependencyProblem(p.jar().descriptor());
+                String problem = dependencies.problem(p.jar().descriptor());
                 if (problem != null) {
                     pending.remove(p);
-                    fail(p, LoadState.SKIPPED, origin(p.jar()) + ": " + problem);
+                    fail(p, LoadState.SKIPPED, p.jar().origin() + ": " + problem);
                     changed = true;
                 }
             }
         }
     }
 
-    private String dependencyProblem(PluginDescriptor d) {
-        for (PluginDependency dep : d.getDependencies()) {
-            if (dep.isOptional()) {
-                continue;
-            }
-            PluginWrapper w = pf4j.getPlugin(dep.getPluginId());
-            String support = dep.getPluginVersionSupport();
-            if (w == null) {
-                return "depends on plugin " + dep.getPluginId() + ("*".equals(support) ? "" : " " + support)
-                        + ", which is not loaded; not loaded: add that plugin to " + directory
-                        + " or remove it from Plugin-Dependencies";
-            }
-            boolean ok;
-            try {
-                ok = pf4j.getVersionManager().checkVersionConstraint(w.getDescriptor().getVersion(), support);
-            } catch (RuntimeException e) {
-                ok = false;
-            }
-            if (!ok) {
-                return "depends on plugin " + dep.getPluginId() + " " + support + ", but " + dep.getPluginId() + "@"
-                        + w.getDescriptor().getVersion() + " is loaded; not loaded: install a matching version of "
-                        + dep.getPluginId();
-            }
-        }
-        return null;
-    }
-
     /** Starts a resolved plugin and registers its providers; a plugin that registered none goes to {@code empty}. */
     private void start(Pending p, List<Pending> empty) {
-        Inspected in = p.jar();
-        String origin = origin(in);
+        PluginJars.Inspected in = p.jar();
+        String origin = in.origin();
         PluginState started;
         try {
             started = pf4j.startPlugin(p.id());
@@ -442,6 +348,7 @@ public final class PluginHost implements AutoCloseable {
                     + "); check its Plugin-Class, or remove Plugin-Class (kernel-ir plugins do not need one)");
             return;
         }
+        ExitWatch.watch(origin, in.classes()); // before any of its code runs: a constructor may call System.exit
         ClassLoader loader = p.wrapper().getPluginClassLoader();
         List<ProviderStatus> rows = new ArrayList<>();
         ProviderIdentity.Source src = ProviderIdentity.Source.PLUGIN;
@@ -450,7 +357,8 @@ public final class PluginHost implements AutoCloseable {
         Registrar.Failure failure = (name, msg) -> new ProviderStatus(name, src, id, version, in.jar().toString(),
                 LoadState.FAILED, msg, in.fingerprint());
         // Only the plugin's own classes: its class loader also sees the service files of the host's class path.
-        for (ProviderDiscovery.Found f : ProviderDiscovery.find(loader, c -> c.getClassLoader() == loader)) {
+        for (ProviderDiscovery.Found f : ProviderDiscovery.find(loader, c -> c.getClassLoader() == loader,
+                origin)) {
             switch (f) {
                 case ProviderDiscovery.Constructed c -> rows.add(Registrar.register(registry, c.provider(), origin,
                         name -> new ProviderIdentity(name, src, id, version, in.jar().toString(), in.fingerprint()),
@@ -530,25 +438,8 @@ public final class PluginHost implements AutoCloseable {
 
     /** Loaded plugins that depend on {@code pluginId}, directly or not, the farthest first. */
     private List<Entry> dependentsOf(String pluginId) {
-        Set<String> seen = new LinkedHashSet<>();
-        Deque<String> todo = new ArrayDeque<>(List.of(pluginId));
-        List<Entry> out = new ArrayList<>();
-        while (!todo.isEmpty()) {
-            String id = todo.poll();
-            for (Entry e : entries.values()) {
-                if (e.descriptor() != null && isLoaded(e.status().jar()) && dependsOn(e.descriptor(), id)
-                        && seen.add(e.status().pluginId())) {
-                    out.add(e);
-                    todo.add(e.status().pluginId());
-                }
-            }
-        }
-        java.util.Collections.reverse(out);
-        return out;
-    }
-
-    private static boolean dependsOn(PluginDescriptor d, String pluginId) {
-        return d.getDependencies().stream().anyMatch(dep -> dep.getPluginId().equals(pluginId));
+        List<Entry> loaded = entries.values().stream().filter(e -> isLoaded(e.status().jar())).toList();
+        return PluginDependencies.dependentsOf(pluginId, loaded, e -> e.status().pluginId(), Entry::descriptor);
     }
 
     // ---- statuses -----------------------------------------------------------------------------------------
@@ -570,7 +461,7 @@ public final class PluginHost implements AutoCloseable {
     /** Records a pending plugin's failure (logged once) and unloads it from PF4J. */
     private void fail(Pending p, LoadState state, String message) {
         LOG.warn(message);
-        Inspected in = p.jar();
+        PluginJars.Inspected in = p.jar();
         entries.put(in.jar(), new Entry(status(in, state, join(in.note(), message), List.of()), List.of(),
                 in.descriptor()));
         if (pf4j.getPlugin(p.id()) != null) {
@@ -578,16 +469,7 @@ public final class PluginHost implements AutoCloseable {
         }
     }
 
-    private void record(Path jar, PluginDescriptor d, String fingerprint, LoadState state, String message,
-            boolean warn) {
-        if (warn) {
-            LOG.warn(message);
-        }
-        entries.put(jar, new Entry(status(new Inspected(jar, fingerprint, d, ""), state, message, List.of()),
-                List.of(), d));
-    }
-
-    private static PluginStatus status(Inspected in, LoadState state, String message, List<String> providers) {
+    private static PluginStatus status(PluginJars.Inspected in, LoadState state, String message, List<String> providers) {
         PluginDescriptor d = in.descriptor();
         if (d == null) {
             return new PluginStatus(in.jar(), "", "", "", "", "*", List.of(), state, message, providers,
@@ -599,21 +481,8 @@ public final class PluginHost implements AutoCloseable {
                 d.getRequires(), deps, state, message, providers, in.fingerprint());
     }
 
-    private static String origin(Inspected in) {
-        PluginDescriptor d = in.descriptor();
-        return "plugin " + d.getPluginId() + (d.getVersion() == null ? "" : "@" + d.getVersion()) + " (" + in.jar() + ")";
-    }
-
     private static String join(String a, String b) {
         return a.isEmpty() ? b : b.isEmpty() ? a : a + "; " + b;
-    }
-
-    private static String safeFingerprint(Path jar) {
-        try {
-            return Fingerprints.of(jar);
-        } catch (RuntimeException e) {
-            return "";
-        }
     }
 
     /** {@code 0.1.0-SNAPSHOT} and {@code 0.1.0-rc.1+build} compare as {@code 0.1.0}. */

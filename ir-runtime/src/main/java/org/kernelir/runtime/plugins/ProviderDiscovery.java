@@ -7,6 +7,8 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.function.Predicate;
 import org.kernelir.core.provider.KernelProvider;
+import org.kernelir.core.provider.ProviderCalls;
+import org.kernelir.core.provider.ProviderTimeoutException;
 
 /**
  * Finds {@link KernelProvider}s with {@link ServiceLoader}: the one place that reads
@@ -42,8 +44,10 @@ final class ProviderDiscovery {
     /**
      * The providers that {@code loader} lists, in service-file order, keeping only those whose class passes
      * {@code accept} (checked before the class is instantiated, so a rejected provider's constructor never runs).
+     * Constructing a provider has the deadline of {@link ProviderCalls.Kind#START}; {@code origin} names where the
+     * providers come from in that message.
      */
-    static List<Found> find(ClassLoader loader, Predicate<Class<?>> accept) {
+    static List<Found> find(ClassLoader loader, Predicate<Class<?>> accept, String origin) {
         List<Found> out = new ArrayList<>();
         ServiceLoader<KernelProvider> services = ServiceLoader.load(KernelProvider.class, loader);
         Iterator<ServiceLoader.Provider<KernelProvider>> it = services.stream().iterator();
@@ -68,7 +72,11 @@ final class ProviderDiscovery {
                 continue;
             }
             try {
-                out.add(new Constructed(entry.get()));
+                out.add(new Constructed(ProviderCalls.call(ProviderCalls.Kind.START, origin + ": provider class "
+                        + type.getName(), "(its static initializer and constructor)", null, entry::get)));
+            } catch (ProviderTimeoutException e) {
+                out.add(new Broken(type.getName(), e.getMessage() + "; a provider must be cheap and safe to "
+                        + "construct: move slow work out of its constructor and static initializer"));
             } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
                 Throwable cause = e instanceof ServiceConfigurationError && e.getCause() != null ? e.getCause() : e;
                 out.add(new Broken(type.getName(), "provider class " + type.getName() + " could not be constructed: "

@@ -4,10 +4,12 @@ import java.util.Objects;
 import java.util.function.Function;
 import org.kernelir.core.provider.Availability;
 import org.kernelir.core.provider.KernelProvider;
+import org.kernelir.core.provider.ProviderCalls;
 import org.kernelir.core.provider.ProviderContext;
 import org.kernelir.core.provider.ProviderIdentity;
 import org.kernelir.core.provider.ProviderRegistrationException;
 import org.kernelir.core.provider.ProviderRegistry;
+import org.kernelir.core.provider.ProviderTimeoutException;
 import org.kernelir.core.provider.RegisteredProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,15 +37,32 @@ final class Registrar {
     static ProviderStatus register(ProviderRegistry registry, KernelProvider provider, String origin,
             Function<String, ProviderIdentity> identityOf, Failure failed) {
         String name;
+        String cls = provider.getClass().getName();
         try {
-            name = Objects.requireNonNull(provider.name(), "name() returned null");
+            name = Objects.requireNonNull(ProviderCalls.call(ProviderCalls.Kind.START, origin + ": provider class "
+                    + cls, "(name())", null, provider::name), "name() returned null");
+        } catch (ProviderTimeoutException e) {
+            return failed(failed, cls, e.getMessage() + "; fix the provider's name()");
         } catch (RuntimeException | LinkageError e) {
-            String cls = provider.getClass().getName();
             return failed(failed, cls, origin + ": provider class " + cls + ": name() threw " + e
                     + "; fix the provider's name()");
         }
         ProviderIdentity identity = identityOf.apply(name);
+        if (name.equals(ProviderRegistry.NATIVE) || name.equals(ProviderRegistry.UNFUSED)) {
+            // Checked before the name clash: native is always registered, and "two providers are named native"
+            // would hide that the name can never be used.
+            return failed(failed, name, origin + ": provider class " + cls + ": the name '" + name + "' is reserved "
+                    + "for kernel-ir's own implementations and cannot be used by a provider; choose another name");
+        }
         var taken = registry.find(name);
+        if (!BuiltinProviders.allowed(identity, provider.getClass())) {
+            BuiltinProviders.Builtin b = BuiltinProviders.of(name).orElseThrow();
+            String own = taken.map(rp -> b.describe() + ", loaded from " + rp.identity().location())
+                    .orElse(b.describe() + ", not loaded here");
+            return failed(failed, name, origin + ": provider " + name + " (class " + cls + " in " + identity.location()
+                    + ") is rejected: the name " + name + " is reserved for " + own + "; kernel-ir's own provider "
+                    + "always wins, whichever JAR is read first; rename this provider");
+        }
         if (taken.isPresent()) {
             ProviderIdentity first = taken.get().identity();
             return failed(failed, name, origin + ": two providers are named " + name + ": this one ("
@@ -99,11 +118,17 @@ final class Registrar {
         @Override
         public Availability availability() {
             try {
-                Availability a = delegate.availability();
+                Availability a = ProviderCalls.call(ProviderCalls.Kind.AVAILABILITY, who, "", null,
+                        delegate::availability);
                 if (a != null) {
                     return a;
                 }
                 return unavailable("availability() returned null");
+            } catch (ProviderTimeoutException e) {
+                availabilityThrew = true;
+                LOG.warn("{}; it is registered as unavailable and never chosen", e.getMessage());
+                return Availability.unavailable("its availability check did not answer within "
+                        + ProviderCalls.Kind.AVAILABILITY.millis() + " ms");
             } catch (RuntimeException | LinkageError e) {
                 return unavailable("availability() threw " + e);
             }
@@ -118,7 +143,14 @@ final class Registrar {
 
         @Override
         public void register(ProviderContext context) {
-            delegate.register(context);
+            try {
+                ProviderCalls.call(ProviderCalls.Kind.REGISTER, who, "", null, () -> {
+                    delegate.register(context);
+                    return null;
+                });
+            } catch (ProviderTimeoutException e) {
+                throw new ProviderRegistrationException(e.getMessage());
+            }
         }
     }
 }

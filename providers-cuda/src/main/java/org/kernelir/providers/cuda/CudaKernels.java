@@ -1,15 +1,16 @@
 package org.kernelir.providers.cuda;
 
-import static org.kernelir.providers.cuda.KernelSpec.Arg.F32;
-import static org.kernelir.providers.cuda.KernelSpec.Arg.I32;
-import static org.kernelir.providers.cuda.KernelSpec.Arg.I64;
-import static org.kernelir.providers.cuda.KernelSpec.Arg.PTR;
+import static org.kernelir.providers.cuda.runtime.KernelSpec.Arg.F32;
+import static org.kernelir.providers.cuda.runtime.KernelSpec.Arg.I32;
+import static org.kernelir.providers.cuda.runtime.KernelSpec.Arg.I64;
+import static org.kernelir.providers.cuda.runtime.KernelSpec.Arg.PTR;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.kernelir.core.dtype.DType;
+import org.kernelir.providers.cuda.runtime.KernelSpec;
 
 /**
  * Every kernel in {@code src/main/cuda/kir_kernels.cu}, with its parameters: the launch descriptions. Names are

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.kernelir.providers.cuda.runtime.KernelSpec;
 
 /**
  * Checks the fatbin the build put into the JAR, without a GPU: every kernel the Java side launches is compiled for

@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.kernelir.providers.cuda.KernelSpec;
 import org.kernelir.providers.cuda.driver.CudaDriver;
 import org.kernelir.providers.cuda.driver.CudaException;
 import org.slf4j.Logger;

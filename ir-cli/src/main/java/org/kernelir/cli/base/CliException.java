@@ -1,4 +1,4 @@
-package org.kernelir.cli;
+package org.kernelir.cli.base;
 
 /**
  * A failure that {@code kir} reports as one line on stderr with exit code 1: the message names the file, plugin,

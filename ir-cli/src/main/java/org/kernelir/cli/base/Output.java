@@ -1,4 +1,4 @@
-package org.kernelir.cli;
+package org.kernelir.cli.base;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

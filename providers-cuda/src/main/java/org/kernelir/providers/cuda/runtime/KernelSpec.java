@@ -1,4 +1,4 @@
-package org.kernelir.providers.cuda;
+package org.kernelir.providers.cuda.runtime;
 
 import java.util.List;
 

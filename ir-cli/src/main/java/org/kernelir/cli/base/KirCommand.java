@@ -1,4 +1,4 @@
-package org.kernelir.cli;
+package org.kernelir.cli.base;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Option;
@@ -9,8 +9,8 @@ import picocli.CommandLine.Option;
  */
 public abstract class KirCommand implements Callable<Integer> {
 
-    /** Set by {@link Kir#execute} before the command runs. */
-    Output output;
+    /** Set by the {@code kir} entry point before the command runs. */
+    private Output output;
 
     @Option(names = {"-v", "--verbose"}, description = "Log kernel-ir at debug level (to stderr), and print stack "
             + "traces of failures.")
@@ -22,6 +22,11 @@ public abstract class KirCommand implements Callable<Integer> {
     /** Where to write. */
     protected Output output() {
         return output;
+    }
+
+    /** Gives the command the output it writes to; the {@code kir} entry point calls it before the command runs. */
+    public void bind(Output out) {
+        this.output = out;
     }
 
     @Override

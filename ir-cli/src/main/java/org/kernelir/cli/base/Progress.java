@@ -1,4 +1,4 @@
-package org.kernelir.cli;
+package org.kernelir.cli.base;
 
 import java.io.PrintWriter;
 import java.util.Locale;
