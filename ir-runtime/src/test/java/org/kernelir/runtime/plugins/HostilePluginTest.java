@@ -1,6 +1,7 @@
 package org.kernelir.runtime.plugins;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kernelir.runtime.plugins.Fixtures.assertGoodLoadedAndUsed;
 import static org.kernelir.runtime.plugins.Fixtures.goodPlugin;
@@ -16,8 +17,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kernelir.core.cpu.CpuTensor;
 import org.kernelir.core.dtype.DType;
 import org.kernelir.core.graph.Graph;
+import org.kernelir.core.interp.InterpreterException;
 import org.kernelir.core.meta.TensorMeta;
 import org.kernelir.core.op.IrOps;
 import org.kernelir.core.provider.ProviderCalls;
@@ -91,6 +94,21 @@ class HostilePluginTest {
                     + "starting") && s.message().contains("fixtures.sleeps.SleepingInitProvider"), s.message());
             assertEquals(1, log.problems().stream().filter(m -> m.contains("sleepy-plugin")).count(),
                     log.problems()::toString);
+        }
+    }
+
+    @Test
+    void aKernelLyingAboutItsDtypeFailsTheRunNamingProviderOpAndNode() {
+        FixtureJars.provider("lies_dtype", "liar").plugin("liar-plugin", "1.0.0").write(dir.resolve("liar.jar"));
+        try (KernelIr ir = kernelIr(dir, "rms_norm=liar,native")) {
+            Graph g = norms(1);
+            LoweringResult r = ir.lower(g);
+            assertEquals("rms_norm=liar", r.report().summary());
+            List<CpuTensor> in = List.of(CpuTensor.zeros(DType.F32, 3, 4), CpuTensor.zeros(DType.F32, 4));
+            InterpreterException e = assertThrows(InterpreterException.class, () -> ir.run(r.graph(), in));
+            String msg = e.getMessage();
+            assertTrue(msg.contains("liar::rms_norm_quietly_bf16") && msg.contains("provider liar")
+                    && msg.contains("has dtype bf16 but its metadata declares f32") && msg.contains("node "), msg);
         }
     }
 
